@@ -1,0 +1,64 @@
+import { VersioningType } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { Configuration } from './config/configuration';
+import { setupDocs } from './docs/setup-docs';
+import { MetricsService } from './observability/metrics.service';
+import { REQUEST_ID_HEADER, requestIdOf } from './observability/request-id';
+import { version } from './version';
+
+/**
+ * Builds the application (not yet listening): Fastify with request ids, body parsing and error
+ * handling; URI versioning; the OpenAPI document; metrics hooks. Used by `main.ts` and the tests.
+ */
+export async function createApp(configuration: Configuration): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: configuration.app.bodyLimitBytes,
+    genReqId: requestIdOf,
+    requestIdHeader: false,
+    return503OnClosing: true,
+  });
+  configureFastify(adapter.getInstance());
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(configuration), adapter, {
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  app.enableVersioning({ type: VersioningType.URI });
+  app.enableCors({
+    origin: configuration.app.corsOrigins === '*' ? true : configuration.app.corsOrigins,
+    exposedHeaders: [
+      'X-Request-Id',
+      'Retry-After',
+      'RateLimit',
+      'RateLimit-Policy',
+      'Server-Timing',
+      'Link',
+      'WWW-Authenticate',
+    ],
+  });
+  observeHttpMetrics(adapter.getInstance(), app.get(MetricsService));
+  setupDocs(app, configuration.app, version);
+  return app;
+}
+
+function configureFastify(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    // pino-http reads the id from the raw request, so logs and the response header agree.
+    (request.raw as { id?: string }).id = request.id;
+    void reply.header(REQUEST_ID_HEADER, request.id);
+    done();
+  });
+  // JSON is the only text body the API takes: anything else is a 415, not a string to trip over.
+  fastify.removeContentTypeParser('text/plain');
+}
+
+function observeHttpMetrics(fastify: FastifyInstance, metrics: MetricsService): void {
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.observeHttp(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
+}

@@ -1,0 +1,75 @@
+import { CommonErrorCode, ErrorCode } from './error-codes';
+
+/** The HTTP status of each error code. Exhaustive: a new code does not compile until it is mapped. */
+export function statusOf(code: ErrorCode): number {
+  switch (code) {
+    case CommonErrorCode.BadRequest:
+    case CommonErrorCode.ValidationFailed:
+    case CommonErrorCode.InvalidJson:
+      return 400;
+    case CommonErrorCode.Unauthorized:
+      return 401;
+    case CommonErrorCode.Forbidden:
+    case CommonErrorCode.InsufficientScope:
+      return 403;
+    case CommonErrorCode.NotFound:
+      return 404;
+    case CommonErrorCode.MethodNotAllowed:
+      return 405;
+    case CommonErrorCode.Conflict:
+      return 409;
+    case CommonErrorCode.PayloadTooLarge:
+      return 413;
+    case CommonErrorCode.UnsupportedMediaType:
+      return 415;
+    case CommonErrorCode.ServiceUnavailable:
+      return 503;
+    case CommonErrorCode.InternalError:
+      return 500;
+  }
+}
+
+/** The generic code for a bare HTTP status (errors raised by the framework rather than a service). */
+export function codeOfStatus(status: number): ErrorCode {
+  switch (status) {
+    case 400:
+      return CommonErrorCode.BadRequest;
+    case 401:
+      return CommonErrorCode.Unauthorized;
+    case 403:
+      return CommonErrorCode.Forbidden;
+    case 404:
+      return CommonErrorCode.NotFound;
+    case 405:
+      return CommonErrorCode.MethodNotAllowed;
+    case 409:
+      return CommonErrorCode.Conflict;
+    case 413:
+      return CommonErrorCode.PayloadTooLarge;
+    case 415:
+      return CommonErrorCode.UnsupportedMediaType;
+    case 503:
+      return CommonErrorCode.ServiceUnavailable;
+    default:
+      return status >= 500 ? CommonErrorCode.InternalError : CommonErrorCode.BadRequest;
+  }
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export function titleOf(status: number): string {
+  return TITLES[status] ?? (status >= 500 ? 'Server Error' : 'Client Error');
+}

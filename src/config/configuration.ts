@@ -1,0 +1,25 @@
+import { AppConfig, AppEnv, toAppConfig } from './app.config';
+import { ConfigValidationError } from './config.errors';
+import { DatabaseConfig, DatabaseEnv, toDatabaseConfig } from './database.config';
+import { Env, validateNamespace } from './env';
+
+/** The whole validated configuration, one key per namespace. */
+export interface Configuration {
+  app: AppConfig;
+  database: DatabaseConfig;
+}
+
+/**
+ * Reads and validates every namespace from the environment. Throws one {@link ConfigValidationError}
+ * naming every bad variable, so that a misconfigured process fails at start-up, not at first use.
+ */
+export function loadConfiguration(env: Env = process.env): Configuration {
+  const problems: string[] = [];
+  const app = validateNamespace(AppEnv, env, problems);
+  const database = validateNamespace(DatabaseEnv, env, problems);
+  if (problems.length > 0) throw new ConfigValidationError(problems);
+  return {
+    app: toAppConfig(app),
+    database: toDatabaseConfig(database),
+  };
+}
