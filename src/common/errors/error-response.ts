@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { usageContext } from '../request-context';
 import { titleOf } from './http-status';
 import { NormalizedError, normalizeError } from './normalize-error';
 
@@ -39,6 +40,7 @@ export function surfaceOf(url: string): ErrorSurface {
  */
 export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const normalized = normalizeError(error);
+  usageContext(request).errorCode = normalized.code;
   if (!normalized.expose) {
     logger.error({ err: error, requestId: request.id }, 'Unhandled error');
   }
