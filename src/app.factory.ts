@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
 import { Logger } from 'nestjs-pino';
-import { AppModule } from './app.module';
+import { AppModule, ModuleImport } from './app.module';
 import { Configuration } from './config/configuration';
 import { setupDocs } from './docs/setup-docs';
 import { MetricsService } from './observability/metrics.service';
@@ -14,7 +14,12 @@ import { version } from './version';
  * Builds the application (not yet listening): Fastify with request ids, body parsing and error
  * handling; URI versioning; the OpenAPI document; metrics hooks. Used by `main.ts` and the tests.
  */
-export async function createApp(configuration: Configuration): Promise<NestFastifyApplication> {
+export interface CreateAppOptions {
+  /** Extra modules to mount (tests use this for probe routes). */
+  imports?: ModuleImport[];
+}
+
+export async function createApp(configuration: Configuration, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: configuration.app.bodyLimitBytes,
     genReqId: requestIdOf,
@@ -22,7 +27,7 @@ export async function createApp(configuration: Configuration): Promise<NestFasti
     return503OnClosing: true,
   });
   configureFastify(adapter.getInstance());
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(configuration), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(configuration, options.imports), adapter, {
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));

@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, ForwardReference, Module, Type } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
@@ -11,9 +11,11 @@ import { HealthModule } from './health/health.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { ObservabilityModule } from './observability/observability.module';
 
+export type ModuleImport = Type | DynamicModule | Promise<DynamicModule> | ForwardReference;
+
 @Module({})
 export class AppModule {
-  static forRoot(configuration: Configuration): DynamicModule {
+  static forRoot(configuration: Configuration, extraImports: ModuleImport[] = []): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -24,6 +26,7 @@ export class AppModule {
         DocsModule,
         HealthModule,
         AuthModule,
+        ...extraImports,
       ],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },

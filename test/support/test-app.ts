@@ -1,5 +1,5 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createApp } from '../../src/app.factory';
+import { createApp, CreateAppOptions } from '../../src/app.factory';
 import { loadConfiguration } from '../../src/config/configuration';
 import { Env } from '../../src/config/env';
 
@@ -14,7 +14,7 @@ export interface TestApp {
  * Starts the real application on a loopback port: `DATABASE_URL` when set (CI's PostgreSQL),
  * otherwise a fresh in-memory PGlite. `env` overrides individual settings.
  */
-export async function startTestApp(env: Env = {}): Promise<TestApp> {
+export async function startTestApp(env: Env = {}, options: CreateAppOptions = {}): Promise<TestApp> {
   const configuration = loadConfiguration({
     ...process.env,
     NODE_ENV: 'test',
@@ -22,7 +22,7 @@ export async function startTestApp(env: Env = {}): Promise<TestApp> {
     EMBEDDED_DATA_DIR: 'memory://',
     ...env,
   });
-  const app = await createApp(configuration);
+  const app = await createApp(configuration, options);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();
   if (!address || typeof address === 'string') throw new Error('The test server has no TCP address');
