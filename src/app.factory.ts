@@ -19,7 +19,10 @@ export interface CreateAppOptions {
   imports?: ModuleImport[];
 }
 
-export async function createApp(configuration: Configuration, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+export async function createApp(
+  configuration: Configuration,
+  options: CreateAppOptions = {},
+): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: configuration.app.bodyLimitBytes,
     genReqId: requestIdOf,
@@ -27,9 +30,13 @@ export async function createApp(configuration: Configuration, options: CreateApp
     return503OnClosing: true,
   });
   configureFastify(adapter.getInstance());
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(configuration, options.imports), adapter, {
-    bufferLogs: true,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(configuration, options.imports),
+    adapter,
+    {
+      bufferLogs: true,
+    },
+  );
   app.useLogger(app.get(Logger));
   app.enableVersioning({ type: VersioningType.URI });
   app.enableCors({

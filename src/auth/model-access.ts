@@ -5,7 +5,10 @@ const patternCache = new Map<string, RegExp>();
 function compile(pattern: string): RegExp {
   let regex = patternCache.get(pattern);
   if (!regex) {
-    const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    const source = pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.');
     regex = new RegExp(`^${source}$`);
     patternCache.set(pattern, regex);
   }

@@ -155,7 +155,9 @@ describe('Foundation', () => {
       const response = await fetch(`${server.url}/metrics`);
       expect(response.status).toBe(200);
       const text = await response.text();
-      expect(text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/health\/live",status_code="200"\} \d+/);
+      expect(text).toMatch(
+        /http_request_duration_seconds_count\{method="GET",route="\/health\/live",status_code="200"\} \d+/,
+      );
     });
   });
 
@@ -171,7 +173,11 @@ describe('Foundation', () => {
         type: 'oauth2',
         flows: { clientCredentials: { tokenUrl: '/oauth/token' } },
       });
-      expect(document.components.securitySchemes.apiKey).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-API-Key' });
+      expect(document.components.securitySchemes.apiKey).toMatchObject({
+        type: 'apiKey',
+        in: 'header',
+        name: 'X-API-Key',
+      });
     });
 
     it('should serve Swagger UI and its assets', async () => {
