@@ -55,10 +55,14 @@ export class ShutdownService implements BeforeApplicationShutdown {
       this.logger.warn(`In-flight requests still running after ${timeoutMs} ms; closing their connections`);
       server?.closeAllConnections();
     }, timeoutMs);
+    // A keep-alive connection whose request finishes during the drain turns idle after close() has
+    // run; close such connections as they appear instead of waiting for their keep-alive timeout.
+    const reaper = setInterval(() => server?.closeIdleConnections(), 50);
     try {
       await adapter.close();
     } finally {
       clearTimeout(timer);
+      clearInterval(reaper);
     }
   }
 }
