@@ -1,5 +1,7 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
+import { HealthIndicatorService } from '@nestjs/terminus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HealthRegistry } from '../../src/health/health-registry';
 import { ProbeModule } from '../support/probe.module';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -52,6 +54,25 @@ describe('Foundation', () => {
       const body = (await response.json()) as { status: string; details: Record<string, { status: string }> };
       expect(body.status).toBe('ok');
       expect(body.details.database.status).toBe('up');
+    });
+  });
+
+  describe('readiness hook', () => {
+    it('should answer 503 while a registered indicator is down, and 200 again when it recovers', async () => {
+      const registry = server.app.get(HealthRegistry);
+      const indicators = server.app.get(HealthIndicatorService);
+      let up = false;
+      registry.register('probe', () =>
+        Promise.resolve(up ? indicators.check('probe').up() : indicators.check('probe').down({ reason: 'testing' })),
+      );
+      const down = await fetch(`${server.url}/health/ready`);
+      expect(down.status).toBe(503);
+      expect(await down.json()).toMatchObject({
+        status: 'error',
+        error: { probe: { status: 'down', reason: 'testing' } },
+      });
+      up = true;
+      expect((await fetch(`${server.url}/health/ready`)).status).toBe(200);
     });
   });
 

@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { usageContext } from '../request-context';
 import { titleOf } from './http-status';
@@ -24,11 +24,15 @@ export function problemType(code: string): string {
   return `urn:modelgate:problem:${code}`;
 }
 
-/** Which error format a path speaks: Open Inference Protocol, OAuth (RFC 6749 §5.2) or problem details. */
-export type ErrorSurface = 'oip' | 'oauth' | 'problem';
+/**
+ * Which error format a path speaks: Open Inference Protocol, OAuth (RFC 6749 §5.2), Terminus health
+ * JSON, or problem details.
+ */
+export type ErrorSurface = 'oip' | 'oauth' | 'health' | 'problem';
 
 export function surfaceOf(url: string): ErrorSurface {
   const path = url.split('?', 1)[0];
+  if (path.startsWith('/health/')) return 'health';
   if (path === '/v2' || path.startsWith('/v2/')) return 'oip';
   if (path.startsWith('/oauth/')) return 'oauth';
   return 'problem';
@@ -59,6 +63,14 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
         .header('Content-Type', 'application/json; charset=utf-8')
         .header('Cache-Control', 'no-store')
         .send(oauthBody(normalized));
+      return;
+    case 'health':
+      // Terminus answers "not ready" with its own JSON body (an HttpException response): keep it.
+      if (error instanceof HttpException && typeof error.getResponse() === 'object') {
+        void reply.header('Content-Type', 'application/json; charset=utf-8').send(error.getResponse());
+        return;
+      }
+      void reply.header('Content-Type', PROBLEM_CONTENT_TYPE).send(problemBody(normalized, request));
       return;
     case 'problem':
       void reply.header('Content-Type', PROBLEM_CONTENT_TYPE).send(problemBody(normalized, request));
