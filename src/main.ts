@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { Logger } from 'nestjs-pino';
 import { createApp } from './app.factory';
 import { ConfigValidationError } from './config/config.errors';
 import { Configuration, loadConfiguration } from './config/configuration';
@@ -22,6 +23,7 @@ async function bootstrap(): Promise<void> {
   const app = await createApp(configuration);
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   await app.listen({ port: configuration.app.port, host: configuration.app.host });
+  app.get(Logger).log(`Modelgate listening on ${await app.getUrl()} (docs: ${configuration.app.publicUrl}/docs)`, 'Main');
 }
 
 bootstrap().catch((error: unknown) => {
