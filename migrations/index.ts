@@ -1,7 +1,8 @@
 import { MigrationInterface } from 'typeorm';
+import { Identity1795580429354 } from './1795580429354-Identity';
 
 /**
  * Every migration, in order. `npm run migration:generate -- migrations/<Name>` writes a new file;
  * add its class here (a test fails when a file in this folder is missing from the list).
  */
-export const migrations: (new () => MigrationInterface)[] = [];
+export const migrations: (new () => MigrationInterface)[] = [Identity1795580429354];

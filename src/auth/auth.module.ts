@@ -1,8 +1,14 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { PassportModule } from '@nestjs/passport';
+import { ApiKeysModule } from '../api-keys/api-keys.module';
+import { OAuthModule } from '../oauth/oauth.module';
 import { AuthGuard } from './auth.guard';
+import { ApiKeyStrategy } from './strategies/api-key.strategy';
+import { BearerStrategy } from './strategies/bearer.strategy';
 
 @Module({
-  providers: [{ provide: APP_GUARD, useClass: AuthGuard }],
+  imports: [PassportModule, ApiKeysModule, OAuthModule],
+  providers: [ApiKeyStrategy, BearerStrategy, { provide: APP_GUARD, useClass: AuthGuard }],
 })
 export class AuthModule {}

@@ -1,4 +1,5 @@
 import { AppConfig, AppEnv, toAppConfig } from './app.config';
+import { AuthConfig, AuthEnv, toAuthConfig } from './auth.config';
 import { ConfigValidationError } from './config.errors';
 import { DatabaseConfig, DatabaseEnv, toDatabaseConfig } from './database.config';
 import { Env, validateNamespace } from './env';
@@ -7,6 +8,7 @@ import { Env, validateNamespace } from './env';
 export interface Configuration {
   app: AppConfig;
   database: DatabaseConfig;
+  auth: AuthConfig;
 }
 
 /**
@@ -17,9 +19,11 @@ export function loadConfiguration(env: Env = process.env): Configuration {
   const problems: string[] = [];
   const app = validateNamespace(AppEnv, env, problems);
   const database = validateNamespace(DatabaseEnv, env, problems);
+  const auth = validateNamespace(AuthEnv, env, problems);
   if (problems.length > 0) throw new ConfigValidationError(problems);
   return {
     app: toAppConfig(app),
     database: toDatabaseConfig(database),
+    auth: toAuthConfig(auth),
   };
 }

@@ -10,11 +10,14 @@ export function dataSourceOptions(config: DatabaseConfig, url: string, embedded:
     url,
     // PGlite serves one session at a time.
     poolSize: embedded ? 1 : config.poolSize,
-    extra: { max: embedded ? 1 : config.poolSize, connectionTimeoutMillis: 10_000 },
+    extra: { max: embedded ? 1 : config.poolSize, connectionTimeoutMillis: 10_000, embedded },
     migrations,
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,
+    // gen_random_uuid() is built into PostgreSQL 13+ (and PGlite): no extension to install.
+    uuidExtension: 'pgcrypto',
+    installExtensions: false,
     logging: config.logging ? ['query', 'error'] : ['error'],
     applicationName: 'modelgate',
   };

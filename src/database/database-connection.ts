@@ -48,7 +48,7 @@ export class DatabaseConnection implements OnApplicationShutdown {
     const dataSource = new DataSource(options);
     await dataSource.initialize();
     if (connection?.config.get('database', { infer: true }).migrationsRun) {
-      await runMigrations(dataSource, connection.isEmbedded);
+      await runMigrations(dataSource);
     }
     return dataSource;
   }

@@ -13,7 +13,7 @@ export default async function setup(): Promise<void> {
   const dataSource = new DataSource(dataSourceOptions(database, database.url, false));
   await dataSource.initialize();
   try {
-    await runMigrations(dataSource, false);
+    await runMigrations(dataSource);
   } finally {
     await dataSource.destroy();
   }

@@ -20,6 +20,7 @@ export async function startTestApp(env: Env = {}, options: CreateAppOptions = {}
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     EMBEDDED_DATA_DIR: 'memory://',
+    BOOTSTRAP_ADMIN_KEY: 'false',
     ...env,
   });
   const app = await createApp(configuration, options);

@@ -1,3 +1,4 @@
+import { OAuthErrorCode } from '../../oauth/oauth.errors';
 /**
  * Stable, machine-readable error codes (`code` in problem details). One enum per module; the
  * exception filter maps each code to an HTTP status with an exhaustive switch.
@@ -18,4 +19,4 @@ export enum CommonErrorCode {
   InternalError = 'internal_error',
 }
 
-export type ErrorCode = CommonErrorCode;
+export type ErrorCode = CommonErrorCode | OAuthErrorCode;

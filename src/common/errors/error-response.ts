@@ -1,5 +1,6 @@
 import { HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { OAuthErrorCode } from '../../oauth/oauth.errors';
 import { usageContext } from '../request-context';
 import { titleOf } from './http-status';
 import { NormalizedError, normalizeError } from './normalize-error';
@@ -91,8 +92,23 @@ function problemBody(error: NormalizedError, request: FastifyRequest): ProblemDe
   };
 }
 
-/** RFC 6749 §5.2 body. Services raise OAuth errors with the RFC's code as the error code. */
+const OAUTH_CODES = new Set<string>(Object.values(OAuthErrorCode));
+
+/**
+ * RFC 6749 §5.2 body. OAuth services raise errors with the RFC's code; anything else (an
+ * authentication or validation failure on /oauth/introspect, say) is mapped to the nearest one.
+ */
 function oauthBody(error: NormalizedError): { error: string; error_description?: string } {
-  const rfcCode = error.status >= 500 ? 'server_error' : error.status === 401 ? 'invalid_client' : 'invalid_request';
+  let rfcCode: string = error.code;
+  if (!OAUTH_CODES.has(rfcCode)) {
+    rfcCode =
+      error.status >= 500
+        ? 'server_error'
+        : error.status === 401
+          ? 'invalid_client'
+          : error.status === 403
+            ? 'insufficient_scope'
+            : 'invalid_request';
+  }
   return { error: rfcCode, error_description: error.detail };
 }

@@ -1,3 +1,4 @@
+import { OAuthErrorCode } from '../../oauth/oauth.errors';
 import { CommonErrorCode, ErrorCode } from './error-codes';
 
 /** The HTTP status of each error code. Exhaustive: a new code does not compile until it is mapped. */
@@ -26,6 +27,17 @@ export function statusOf(code: ErrorCode): number {
       return 503;
     case CommonErrorCode.InternalError:
       return 500;
+    case OAuthErrorCode.InvalidRequest:
+    case OAuthErrorCode.InvalidGrant:
+    case OAuthErrorCode.UnauthorizedClient:
+    case OAuthErrorCode.UnsupportedGrantType:
+    case OAuthErrorCode.InvalidScope:
+    case OAuthErrorCode.UnsupportedTokenType:
+      return 400;
+    case OAuthErrorCode.InvalidClient:
+      return 401;
+    case OAuthErrorCode.TemporarilyUnavailable:
+      return 429;
   }
 }
 

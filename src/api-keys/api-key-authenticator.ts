@@ -1,0 +1,91 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Principal } from '../auth/principal';
+import { CredentialEventsService } from '../auth/credential-events.service';
+import { digestsEqual, sha256 } from '../common/secrets';
+import { ApiKeyEntity } from './api-key.entity';
+import { parseApiKey } from './api-key-format';
+import { ApiKeysRepository } from './api-keys.repository';
+
+interface CachedKey {
+  key: ApiKeyEntity | null;
+  principal?: Principal;
+  fetchedAt: number;
+}
+
+/** How long a cached key is trusted without a change event (a backstop; events evict at once). */
+const CACHE_TTL_MS = 5 * 60_000;
+/** How long an unknown id stays known-unknown (stops garbage keys from costing a query each). */
+const NEGATIVE_TTL_MS = 5_000;
+const LAST_USED_INTERVAL_MS = 60_000;
+
+export type ApiKeyRejection = 'malformed' | 'unknown' | 'revoked' | 'expired';
+
+/**
+ * Verifies presented API keys from an in-memory cache: the database is read once per key (and again
+ * after a change event), never per request. `lastUsedAt` is written at most once a minute per key,
+ * off the request path.
+ */
+@Injectable()
+export class ApiKeyAuthenticator {
+  private readonly logger = new Logger(ApiKeyAuthenticator.name);
+  private readonly cache = new Map<string, CachedKey>();
+  private readonly lastUsedWrites = new Map<string, number>();
+
+  constructor(
+    private readonly repository: ApiKeysRepository,
+    events: CredentialEventsService,
+  ) {
+    events.onChange((kind, ref) => {
+      if (kind === 'api_key') this.cache.delete(ref);
+    });
+  }
+
+  async authenticate(presented: string): Promise<Principal | ApiKeyRejection> {
+    const parsed = parseApiKey(presented);
+    if (!parsed) return 'malformed';
+    const cached = await this.lookup(parsed.publicId);
+    const key = cached.key;
+    if (!key) return 'unknown';
+    const now = Date.now();
+    const hash = sha256(presented);
+    const current = digestsEqual(hash, key.secretHash);
+    const previous =
+      !current &&
+      key.previousSecretHash !== null &&
+      key.previousExpiresAt !== null &&
+      key.previousExpiresAt.getTime() > now &&
+      digestsEqual(hash, key.previousSecretHash);
+    if (!current && !previous) return 'unknown';
+    if (key.revokedAt) return 'revoked';
+    if (key.expiresAt && key.expiresAt.getTime() <= now) return 'expired';
+    this.recordUse(key.id, now);
+    cached.principal ??= {
+      type: 'api_key',
+      id: key.id,
+      name: key.name,
+      scopes: key.scopes,
+      models: key.models,
+      rateLimit: key.rateLimitRpm === null ? null : { requestsPerMinute: key.rateLimitRpm },
+      quota: key.quotaPerMonth === null ? null : { requestsPerMonth: key.quotaPerMonth },
+    };
+    return cached.principal;
+  }
+
+  private async lookup(publicId: string): Promise<CachedKey> {
+    const cached = this.cache.get(publicId);
+    const now = Date.now();
+    if (cached && now - cached.fetchedAt < (cached.key ? CACHE_TTL_MS : NEGATIVE_TTL_MS)) return cached;
+    const fresh: CachedKey = { key: await this.repository.findForVerification(publicId), fetchedAt: now };
+    this.cache.set(publicId, fresh);
+    return fresh;
+  }
+
+  private recordUse(id: string, now: number): void {
+    const last = this.lastUsedWrites.get(id) ?? 0;
+    if (now - last < LAST_USED_INTERVAL_MS) return;
+    this.lastUsedWrites.set(id, now);
+    this.repository.touchLastUsed(id, new Date(now)).catch((error: unknown) => {
+      this.logger.warn({ err: error, apiKeyId: id }, 'Recording lastUsedAt failed');
+    });
+  }
+}

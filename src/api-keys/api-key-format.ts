@@ -1,0 +1,40 @@
+import { crc32 } from 'node:zlib';
+import { randomBase62, toBase62 } from '../common/secrets';
+
+/**
+ * `mg_<env>_<id>_<secret><checksum>`: a recognisable prefix (secret scanners can match it), a public
+ * id used for lookup, 32 base62 characters of secret (~190 bits) and a 6-character CRC32 checksum of
+ * everything before it, so that a leaked or mistyped key is recognised without a database lookup.
+ */
+const KEY_PATTERN = /^mg_(live|test)_([0-9A-Za-z]{12})_([0-9A-Za-z]{32})([0-9A-Za-z]{6})$/;
+const SECRET_LENGTH = 32;
+
+export interface ParsedApiKey {
+  publicId: string;
+  /** `mg_<env>_<id>`: safe to show and log. */
+  prefix: string;
+}
+
+export function newPublicId(): string {
+  return randomBase62(12);
+}
+
+function checksum(body: string): string {
+  return toBase62(crc32(body), 6);
+}
+
+export function formatApiKey(environment: string, publicId: string): { key: string; prefix: string } {
+  const prefix = `mg_${environment}_${publicId}`;
+  const body = `${prefix}_${randomBase62(SECRET_LENGTH)}`;
+  return { key: `${body}${checksum(body)}`, prefix };
+}
+
+/** Parses a presented key; undefined when it is not well-formed or its checksum is wrong. */
+export function parseApiKey(key: string): ParsedApiKey | undefined {
+  const match = KEY_PATTERN.exec(key);
+  if (!match) return undefined;
+  const [, environment, publicId, secret, sum] = match;
+  const prefix = `mg_${environment}_${publicId}`;
+  if (checksum(`${prefix}_${secret}`) !== sum) return undefined;
+  return { publicId, prefix };
+}

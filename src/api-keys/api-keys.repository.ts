@@ -1,0 +1,61 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { ArrayContains, Brackets, IsNull, Repository } from 'typeorm';
+import { Scope } from '../auth/scopes';
+import { CursorPosition } from '../common/pagination/pagination';
+import { ApiKeyEntity } from './api-key.entity';
+
+@Injectable()
+export class ApiKeysRepository {
+  constructor(@InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>) {}
+
+  async insert(key: Partial<ApiKeyEntity>): Promise<ApiKeyEntity> {
+    return this.keys.save(this.keys.create(key));
+  }
+
+  findById(id: string): Promise<ApiKeyEntity | null> {
+    return this.keys.findOne({ where: { id } });
+  }
+
+  /** The key with its secret hashes, for verification only. */
+  findForVerification(publicId: string): Promise<ApiKeyEntity | null> {
+    return this.keys
+      .createQueryBuilder('key')
+      .addSelect(['key.secretHash', 'key.previousSecretHash'])
+      .where('key.publicId = :publicId', { publicId })
+      .getOne();
+  }
+
+  /** Keyset page ordered by creation time, newest first. */
+  list(limit: number, after?: CursorPosition): Promise<ApiKeyEntity[]> {
+    const query = this.keys.createQueryBuilder('key').orderBy('key.createdAt', 'DESC').addOrderBy('key.id', 'DESC');
+    if (after) {
+      query.where(
+        new Brackets((where) =>
+          where
+            .where('key.createdAt < :createdAt', { createdAt: after.createdAt })
+            .orWhere('key.createdAt = :createdAt AND key.id < :id', { createdAt: after.createdAt, id: after.id }),
+        ),
+      );
+    }
+    return query.take(limit + 1).getMany();
+  }
+
+  async update(id: string, changes: Partial<ApiKeyEntity>): Promise<void> {
+    await this.keys.update({ id }, changes);
+  }
+
+  async touchLastUsed(id: string, at: Date): Promise<void> {
+    await this.keys.update({ id }, { lastUsedAt: at });
+  }
+
+  /** Whether an unrevoked key that can manage keys exists (expired ones count as absent). */
+  async hasActiveAdmin(): Promise<boolean> {
+    const count = await this.keys
+      .createQueryBuilder('key')
+      .where({ revokedAt: IsNull(), scopes: ArrayContains([Scope.KeysManage]) })
+      .andWhere('(key.expiresAt IS NULL OR key.expiresAt > now())')
+      .getCount();
+    return count > 0;
+  }
+}

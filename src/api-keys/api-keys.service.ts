@@ -1,0 +1,139 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { CredentialEventsService } from '../auth/credential-events.service';
+import { assertCanGrant } from '../auth/grants';
+import { Principal } from '../auth/principal';
+import { ALL_SCOPES } from '../auth/scopes';
+import { DomainError } from '../common/errors/domain.error';
+import { CommonErrorCode } from '../common/errors/error-codes';
+import { decodeCursor, Page, PageQuery, toPage } from '../common/pagination/pagination';
+import { sha256 } from '../common/secrets';
+import { Configuration } from '../config/configuration';
+import { ApiKeyEntity } from './api-key.entity';
+import { formatApiKey, newPublicId } from './api-key-format';
+import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto, RotateApiKeyDto, UpdateApiKeyDto } from './api-keys.dto';
+import { ApiKeysRepository } from './api-keys.repository';
+
+const DEFAULT_GRACE_SECONDS = 3600;
+
+/** Issues, lists, changes, rotates and revokes API keys. Plaintext keys exist only in return values. */
+@Injectable()
+export class ApiKeysService {
+  constructor(
+    private readonly repository: ApiKeysRepository,
+    private readonly events: CredentialEventsService,
+    private readonly config: ConfigService<Configuration, true>,
+  ) {}
+
+  async createApiKey(issuer: Principal | undefined, dto: CreateApiKeyDto, createdBy?: string): Promise<CreatedApiKeyDto> {
+    const models = dto.models ?? ['*'];
+    assertCanGrant(issuer, dto.scopes, models);
+    const expiresAt = dto.expiresAt ? futureDate(dto.expiresAt, 'expiresAt') : null;
+    const publicId = newPublicId();
+    const { key, prefix } = formatApiKey(this.config.get('auth', { infer: true }).apiKeyEnvironment, publicId);
+    const entity = await this.repository.insert({
+      name: dto.name,
+      publicId,
+      prefix,
+      secretHash: sha256(key),
+      scopes: dto.scopes,
+      models,
+      rateLimitRpm: dto.rateLimit?.requestsPerMinute ?? null,
+      quotaPerMonth: dto.quota?.requestsPerMonth ?? null,
+      expiresAt,
+      createdBy: createdBy ?? issuer?.id ?? 'system',
+    });
+    await this.events.publish('api_key', publicId);
+    return { ...toApiKeyDto(entity), key };
+  }
+
+  /** An API key with every scope, for the bootstrap and `npm run cli -- create-admin-key`. */
+  createAdminKey(name: string, createdBy: string): Promise<CreatedApiKeyDto> {
+    return this.createApiKey(undefined, { name, scopes: [...ALL_SCOPES] }, createdBy);
+  }
+
+  async listApiKeys(query: PageQuery): Promise<Page<ApiKeyDto>> {
+    const rows = await this.repository.list(query.limit, decodeCursor(query.cursor));
+    return toPage(rows, query.limit, toApiKeyDto);
+  }
+
+  async getApiKey(id: string): Promise<ApiKeyDto> {
+    return toApiKeyDto(await this.find(id));
+  }
+
+  async updateApiKey(issuer: Principal, id: string, dto: UpdateApiKeyDto): Promise<ApiKeyDto> {
+    const key = await this.find(id);
+    if (key.revokedAt) throw new DomainError(CommonErrorCode.Conflict, 'This API key is revoked and cannot change.');
+    assertCanGrant(issuer, dto.scopes ?? [], dto.models ?? []);
+    const changes: Partial<ApiKeyEntity> = {};
+    if (dto.name !== undefined) changes.name = dto.name;
+    if (dto.scopes !== undefined) changes.scopes = dto.scopes;
+    if (dto.models !== undefined) changes.models = dto.models;
+    if (dto.rateLimit !== undefined) changes.rateLimitRpm = dto.rateLimit?.requestsPerMinute ?? null;
+    if (dto.quota !== undefined) changes.quotaPerMonth = dto.quota?.requestsPerMonth ?? null;
+    if (dto.expiresAt !== undefined) changes.expiresAt = dto.expiresAt === null ? null : futureDate(dto.expiresAt, 'expiresAt');
+    if (Object.keys(changes).length > 0) {
+      await this.repository.update(id, changes);
+      await this.events.publish('api_key', key.publicId);
+    }
+    return this.getApiKey(id);
+  }
+
+  async revokeApiKey(id: string): Promise<void> {
+    const key = await this.find(id);
+    if (key.revokedAt) return;
+    await this.repository.update(id, { revokedAt: new Date() });
+    await this.events.publish('api_key', key.publicId);
+  }
+
+  async rotateApiKey(id: string, dto: RotateApiKeyDto | undefined): Promise<CreatedApiKeyDto> {
+    const graceSeconds = dto?.gracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
+    const key = await this.find(id);
+    if (key.revokedAt) throw new DomainError(CommonErrorCode.Conflict, 'This API key is revoked and cannot be rotated.');
+    const current = await this.repository.findForVerification(key.publicId);
+    const { key: plaintext } = formatApiKey(this.config.get('auth', { infer: true }).apiKeyEnvironment, key.publicId);
+    await this.repository.update(id, {
+      secretHash: sha256(plaintext),
+      previousSecretHash: current!.secretHash,
+      previousExpiresAt: new Date(Date.now() + graceSeconds * 1000),
+    });
+    await this.events.publish('api_key', key.publicId);
+    return { ...(await this.getApiKey(id)), key: plaintext };
+  }
+
+  private async find(id: string): Promise<ApiKeyEntity> {
+    const key = /^[0-9a-f-]{36}$/i.test(id) ? await this.repository.findById(id) : null;
+    if (!key) throw new DomainError(CommonErrorCode.NotFound, `No API key with id ${id}.`);
+    return key;
+  }
+}
+
+function futureDate(value: string, field: string): Date {
+  const date = new Date(value);
+  if (date.getTime() <= Date.now()) {
+    throw new DomainError(CommonErrorCode.ValidationFailed, `${field} must be in the future.`, {
+      errors: [{ field, message: 'must be in the future' }],
+    });
+  }
+  return date;
+}
+
+export function toApiKeyDto(key: ApiKeyEntity): ApiKeyDto {
+  const graceActive = key.previousExpiresAt && key.previousExpiresAt.getTime() > Date.now();
+  return {
+    id: key.id,
+    name: key.name,
+    prefix: key.prefix,
+    scopes: key.scopes,
+    models: key.models,
+    rateLimit: key.rateLimitRpm === null ? null : { requestsPerMinute: key.rateLimitRpm },
+    quota: key.quotaPerMonth === null ? null : { requestsPerMonth: key.quotaPerMonth },
+    expiresAt: key.expiresAt?.toISOString() ?? null,
+    revokedAt: key.revokedAt?.toISOString() ?? null,
+    lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
+    previousKeyExpiresAt: graceActive ? key.previousExpiresAt!.toISOString() : null,
+    createdBy: key.createdBy,
+    createdAt: key.createdAt.toISOString(),
+    updatedAt: key.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,70 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectRepository } from '@nestjs/typeorm';
+import { LessThan, MoreThan, Repository } from 'typeorm';
+import { Configuration } from '../config/configuration';
+import { CredentialEventEntity, CredentialEventKind } from './credential-event.entity';
+
+export type CredentialEventListener = (kind: CredentialEventKind, ref: string) => void;
+
+const RETENTION_MS = 24 * 3600_000;
+
+/**
+ * Publishes credential changes to every instance: `publish` appends to `credential_events`; a poller
+ * on each instance reads what is new and notifies listeners (the key and token caches).
+ */
+@Injectable()
+export class CredentialEventsService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(CredentialEventsService.name);
+  private readonly listeners: CredentialEventListener[] = [];
+  private lastSeen = '0';
+  private timer?: NodeJS.Timeout;
+  private polling = false;
+
+  constructor(
+    @InjectRepository(CredentialEventEntity) private readonly events: Repository<CredentialEventEntity>,
+    private readonly config: ConfigService<Configuration, true>,
+  ) {}
+
+  onChange(listener: CredentialEventListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Records a change and applies it to this instance at once. */
+  async publish(kind: CredentialEventKind, ref: string): Promise<void> {
+    await this.events.insert({ kind, ref });
+    this.notify(kind, ref);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const latest = await this.events.find({ order: { id: 'DESC' }, take: 1 });
+    this.lastSeen = latest[0]?.id ?? '0';
+    await this.events.delete({ createdAt: LessThan(new Date(Date.now() - RETENTION_MS)) });
+    const interval = this.config.get('auth', { infer: true }).credentialPollIntervalMs;
+    this.timer = setInterval(() => void this.poll(), interval);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Reads events newer than the last one seen (called on an interval; exposed for tests). */
+  async poll(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      const fresh = await this.events.find({ where: { id: MoreThan(this.lastSeen) }, order: { id: 'ASC' }, take: 1000 });
+      for (const event of fresh) this.notify(event.kind, event.ref);
+      if (fresh.length > 0) this.lastSeen = fresh[fresh.length - 1].id;
+    } catch (error) {
+      this.logger.warn({ err: error }, 'Polling credential changes failed; retrying');
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private notify(kind: CredentialEventKind, ref: string): void {
+    for (const listener of this.listeners) listener(kind, ref);
+  }
+}

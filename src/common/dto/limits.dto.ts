@@ -1,0 +1,17 @@
+import { IsInt, Max, Min } from 'class-validator';
+
+export class RateLimitDto {
+  /** Requests allowed per minute. */
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000_000)
+  requestsPerMinute: number;
+}
+
+export class QuotaDto {
+  /** Requests allowed per calendar month (UTC). */
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000_000_000)
+  requestsPerMonth: number;
+}

@@ -1,0 +1,57 @@
+import { PartialType } from '@nestjs/swagger';
+import { IsBoolean, IsInt, IsOptional, Max, Min, ValidateIf } from 'class-validator';
+import { Scope } from '../auth/scopes';
+import { CredentialFieldsDto } from '../common/dto/credential.dto';
+
+export class CreateOAuthClientDto extends CredentialFieldsDto {
+  /** Access-token lifetime in seconds (60-86400); default OAUTH_TOKEN_TTL_SECONDS. */
+  @IsOptional()
+  @IsInt()
+  @Min(60)
+  @Max(86_400)
+  tokenTtlSeconds?: number;
+}
+
+export class UpdateOAuthClientDto extends PartialType(CreateOAuthClientDto) {
+  /** Disable (true) or re-enable (false) the client; a disabled client's tokens stop working within seconds. */
+  @IsOptional()
+  @IsBoolean()
+  disabled?: boolean;
+
+  @IsOptional()
+  @ValidateIf((_object, value) => value !== null)
+  @IsInt()
+  @Min(60)
+  @Max(86_400)
+  override tokenTtlSeconds?: number;
+}
+
+export class RotateClientSecretDto {
+  /** How long the old secret keeps working, in seconds (default 0: it stops now). */
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(30 * 86_400)
+  gracePeriodSeconds?: number;
+}
+
+export class OAuthClientDto {
+  clientId: string;
+  name: string;
+  scopes: Scope[];
+  models: string[];
+  rateLimit: { requestsPerMinute: number } | null;
+  quota: { requestsPerMonth: number } | null;
+  tokenTtlSeconds: number | null;
+  disabled: boolean;
+  /** While a rotated-out secret still works: when it stops. */
+  previousSecretExpiresAt: string | null;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export class CreatedOAuthClientDto extends OAuthClientDto {
+  /** The plaintext client secret. Shown this once: store it now. */
+  clientSecret: string;
+}

@@ -1,0 +1,117 @@
+import { Injectable } from '@nestjs/common';
+import { CredentialEventsService } from '../auth/credential-events.service';
+import { assertCanGrant } from '../auth/grants';
+import { Principal } from '../auth/principal';
+import { DomainError } from '../common/errors/domain.error';
+import { CommonErrorCode } from '../common/errors/error-codes';
+import { decodeCursor, Page, PageQuery, toPage } from '../common/pagination/pagination';
+import { randomBase62, sha256 } from '../common/secrets';
+import { OAuthClientEntity } from './oauth-client.entity';
+import {
+  CreatedOAuthClientDto,
+  CreateOAuthClientDto,
+  OAuthClientDto,
+  RotateClientSecretDto,
+  UpdateOAuthClientDto,
+} from './oauth-clients.dto';
+import { OAuthClientsRepository } from './oauth-clients.repository';
+
+const newSecret = (): string => `mgs_${randomBase62(43)}`;
+
+/** Registers, changes, disables, deletes OAuth clients and rotates their secrets. */
+@Injectable()
+export class OAuthClientsService {
+  constructor(
+    private readonly repository: OAuthClientsRepository,
+    private readonly events: CredentialEventsService,
+  ) {}
+
+  async createOAuthClient(issuer: Principal, dto: CreateOAuthClientDto): Promise<CreatedOAuthClientDto> {
+    const models = dto.models ?? ['*'];
+    assertCanGrant(issuer, dto.scopes, models);
+    const clientSecret = newSecret();
+    const client = await this.repository.insert({
+      clientId: `mgc_${randomBase62(20)}`,
+      name: dto.name,
+      secretHash: sha256(clientSecret),
+      scopes: dto.scopes,
+      models,
+      rateLimitRpm: dto.rateLimit?.requestsPerMinute ?? null,
+      quotaPerMonth: dto.quota?.requestsPerMonth ?? null,
+      tokenTtlSeconds: dto.tokenTtlSeconds ?? null,
+      createdBy: issuer.id,
+    });
+    return { ...toOAuthClientDto(client), clientSecret };
+  }
+
+  async listOAuthClients(query: PageQuery): Promise<Page<OAuthClientDto>> {
+    const rows = await this.repository.list(query.limit, decodeCursor(query.cursor));
+    return toPage(rows, query.limit, toOAuthClientDto);
+  }
+
+  async getOAuthClient(clientId: string): Promise<OAuthClientDto> {
+    return toOAuthClientDto(await this.find(clientId));
+  }
+
+  async updateOAuthClient(issuer: Principal, clientId: string, dto: UpdateOAuthClientDto): Promise<OAuthClientDto> {
+    await this.find(clientId);
+    assertCanGrant(issuer, dto.scopes ?? [], dto.models ?? []);
+    const changes: Partial<OAuthClientEntity> = {};
+    if (dto.name !== undefined) changes.name = dto.name;
+    if (dto.scopes !== undefined) changes.scopes = dto.scopes;
+    if (dto.models !== undefined) changes.models = dto.models;
+    if (dto.rateLimit !== undefined) changes.rateLimitRpm = dto.rateLimit?.requestsPerMinute ?? null;
+    if (dto.quota !== undefined) changes.quotaPerMonth = dto.quota?.requestsPerMonth ?? null;
+    if (dto.tokenTtlSeconds !== undefined) changes.tokenTtlSeconds = dto.tokenTtlSeconds ?? null;
+    if (dto.disabled !== undefined) changes.disabledAt = dto.disabled ? new Date() : null;
+    if (Object.keys(changes).length > 0) {
+      await this.repository.update(clientId, changes);
+      await this.events.publish('oauth_client', clientId);
+    }
+    return this.getOAuthClient(clientId);
+  }
+
+  /** Deletes the client: it can no longer get tokens and its outstanding tokens stop working. */
+  async deleteOAuthClient(clientId: string): Promise<void> {
+    await this.find(clientId);
+    await this.repository.update(clientId, { deletedAt: new Date() });
+    await this.events.publish('oauth_client', clientId);
+  }
+
+  async rotateClientSecret(clientId: string, dto: RotateClientSecretDto | undefined): Promise<CreatedOAuthClientDto> {
+    await this.find(clientId);
+    const current = await this.repository.findForAuthentication(clientId);
+    const clientSecret = newSecret();
+    const grace = dto?.gracePeriodSeconds ?? 0;
+    await this.repository.update(clientId, {
+      secretHash: sha256(clientSecret),
+      previousSecretHash: grace > 0 ? current!.secretHash : null,
+      previousExpiresAt: grace > 0 ? new Date(Date.now() + grace * 1000) : null,
+    });
+    return { ...(await this.getOAuthClient(clientId)), clientSecret };
+  }
+
+  private async find(clientId: string): Promise<OAuthClientEntity> {
+    const client = clientId.length <= 64 ? await this.repository.findByClientId(clientId) : null;
+    if (!client) throw new DomainError(CommonErrorCode.NotFound, `No OAuth client ${clientId}.`);
+    return client;
+  }
+}
+
+function toOAuthClientDto(client: OAuthClientEntity): OAuthClientDto {
+  const graceActive = client.previousExpiresAt && client.previousExpiresAt.getTime() > Date.now();
+  return {
+    clientId: client.clientId,
+    name: client.name,
+    scopes: client.scopes,
+    models: client.models,
+    rateLimit: client.rateLimitRpm === null ? null : { requestsPerMinute: client.rateLimitRpm },
+    quota: client.quotaPerMonth === null ? null : { requestsPerMonth: client.quotaPerMonth },
+    tokenTtlSeconds: client.tokenTtlSeconds,
+    disabled: client.disabledAt !== null,
+    previousSecretExpiresAt: graceActive ? client.previousExpiresAt!.toISOString() : null,
+    createdBy: client.createdBy,
+    createdAt: client.createdAt.toISOString(),
+    updatedAt: client.updatedAt.toISOString(),
+  };
+}
