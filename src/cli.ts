@@ -28,8 +28,14 @@ async function main(): Promise<void> {
     return;
   }
   loadEnvFile();
-  const configuration = loadConfiguration({ ...process.env, BOOTSTRAP_ADMIN_KEY: 'false', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot(configuration), { logger: ['error', 'warn'] });
+  const configuration = loadConfiguration({
+    ...process.env,
+    BOOTSTRAP_ADMIN_KEY: 'false',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  });
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(configuration), {
+    logger: ['error', 'warn'],
+  });
   try {
     if (command === 'create-admin-key') {
       const key = await app.get(ApiKeysService).createAdminKey(values.name, 'cli');

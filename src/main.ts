@@ -23,7 +23,9 @@ async function bootstrap(): Promise<void> {
   const app = await createApp(configuration);
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   await app.listen({ port: configuration.app.port, host: configuration.app.host });
-  app.get(Logger).log(`Modelgate listening on ${await app.getUrl()} (docs: ${configuration.app.publicUrl}/docs)`, 'Main');
+  app
+    .get(Logger)
+    .log(`Modelgate listening on ${await app.getUrl()} (docs: ${configuration.app.publicUrl}/docs)`, 'Main');
 }
 
 bootstrap().catch((error: unknown) => {

@@ -35,7 +35,11 @@ export class ApiKeysController {
   @Patch(':id')
   @ApiNotFoundResponse()
   @ApiConflictResponse({ description: 'The key is revoked.' })
-  updateApiKey(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body() dto: UpdateApiKeyDto): Promise<ApiKeyDto> {
+  updateApiKey(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Body() dto: UpdateApiKeyDto,
+  ): Promise<ApiKeyDto> {
     return this.apiKeys.updateApiKey(principal, id, dto);
   }
 

@@ -25,7 +25,11 @@ export class ApiKeysService {
     private readonly config: ConfigService<Configuration, true>,
   ) {}
 
-  async createApiKey(issuer: Principal | undefined, dto: CreateApiKeyDto, createdBy?: string): Promise<CreatedApiKeyDto> {
+  async createApiKey(
+    issuer: Principal | undefined,
+    dto: CreateApiKeyDto,
+    createdBy?: string,
+  ): Promise<CreatedApiKeyDto> {
     const models = dto.models ?? ['*'];
     assertCanGrant(issuer, dto.scopes, models);
     const expiresAt = dto.expiresAt ? futureDate(dto.expiresAt, 'expiresAt') : null;
@@ -71,7 +75,8 @@ export class ApiKeysService {
     if (dto.models !== undefined) changes.models = dto.models;
     if (dto.rateLimit !== undefined) changes.rateLimitRpm = dto.rateLimit?.requestsPerMinute ?? null;
     if (dto.quota !== undefined) changes.quotaPerMonth = dto.quota?.requestsPerMonth ?? null;
-    if (dto.expiresAt !== undefined) changes.expiresAt = dto.expiresAt === null ? null : futureDate(dto.expiresAt, 'expiresAt');
+    if (dto.expiresAt !== undefined)
+      changes.expiresAt = dto.expiresAt === null ? null : futureDate(dto.expiresAt, 'expiresAt');
     if (Object.keys(changes).length > 0) {
       await this.repository.update(id, changes);
       await this.events.publish('api_key', key.publicId);
@@ -89,7 +94,8 @@ export class ApiKeysService {
   async rotateApiKey(id: string, dto: RotateApiKeyDto | undefined): Promise<CreatedApiKeyDto> {
     const graceSeconds = dto?.gracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
     const key = await this.find(id);
-    if (key.revokedAt) throw new DomainError(CommonErrorCode.Conflict, 'This API key is revoked and cannot be rotated.');
+    if (key.revokedAt)
+      throw new DomainError(CommonErrorCode.Conflict, 'This API key is revoked and cannot be rotated.');
     const current = await this.repository.findForVerification(key.publicId);
     const { key: plaintext } = formatApiKey(this.config.get('auth', { infer: true }).apiKeyEnvironment, key.publicId);
     await this.repository.update(id, {

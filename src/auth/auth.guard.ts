@@ -23,7 +23,7 @@ class StrategyGuard {
 
   async authenticate(context: ExecutionContext): Promise<Principal> {
     await this.guard.canActivate(context);
-    return (context.switchToHttp().getRequest<FastifyRequest & { user: Principal }>()).user;
+    return context.switchToHttp().getRequest<FastifyRequest & { user: Principal }>().user;
   }
 }
 

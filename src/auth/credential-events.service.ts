@@ -54,7 +54,11 @@ export class CredentialEventsService implements OnApplicationBootstrap, OnApplic
     if (this.polling) return;
     this.polling = true;
     try {
-      const fresh = await this.events.find({ where: { id: MoreThan(this.lastSeen) }, order: { id: 'ASC' }, take: 1000 });
+      const fresh = await this.events.find({
+        where: { id: MoreThan(this.lastSeen) },
+        order: { id: 'ASC' },
+        take: 1000,
+      });
       for (const event of fresh) this.notify(event.kind, event.ref);
       if (fresh.length > 0) this.lastSeen = fresh[fresh.length - 1].id;
     } catch (error) {

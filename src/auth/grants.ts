@@ -7,7 +7,11 @@ import { Scope } from './scopes';
  * Nobody can mint a credential with more than they hold: every scope must be the issuer's own, and
  * a restricted issuer can only hand out patterns from its own model allow-list.
  */
-export function assertCanGrant(issuer: Principal | undefined, scopes: readonly Scope[], models: readonly string[]): void {
+export function assertCanGrant(
+  issuer: Principal | undefined,
+  scopes: readonly Scope[],
+  models: readonly string[],
+): void {
   if (!issuer) return; // the bootstrap and the CLI act with the operator's authority
   const missing = scopes.filter((scope) => !issuer.scopes.includes(scope));
   if (missing.length > 0) {
@@ -16,6 +20,9 @@ export function assertCanGrant(issuer: Principal | undefined, scopes: readonly S
   if (issuer.models.includes('*')) return;
   const broader = models.filter((pattern) => !issuer.models.includes(pattern));
   if (broader.length > 0) {
-    throw new DomainError(CommonErrorCode.Forbidden, `You cannot grant models outside your own allow-list: ${broader.join(', ')}.`);
+    throw new DomainError(
+      CommonErrorCode.Forbidden,
+      `You cannot grant models outside your own allow-list: ${broader.join(', ')}.`,
+    );
   }
 }

@@ -31,11 +31,16 @@ export class AuthEnv {
   @Max(86_400)
   OAUTH_TOKEN_TTL_SECONDS = 3600;
 
-  /** Failed client authentications allowed per client id and per IP in OAUTH_LOCKOUT_SECONDS. */
+  /** Failed client authentications allowed per client id (and, below, per IP) in OAUTH_LOCKOUT_SECONDS. */
   @Transform(toInteger)
   @IsInt()
   @Min(1)
   OAUTH_MAX_FAILED_ATTEMPTS = 10;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  OAUTH_MAX_FAILED_ATTEMPTS_PER_IP = 100;
 
   @Transform(toInteger)
   @IsInt()
@@ -50,6 +55,7 @@ export interface AuthConfig {
   audience?: string;
   tokenTtlSeconds: number;
   maxFailedAttempts: number;
+  maxFailedAttemptsPerIp: number;
   lockoutSeconds: number;
 }
 
@@ -61,6 +67,7 @@ export function toAuthConfig(env: AuthEnv): AuthConfig {
     audience: env.OAUTH_AUDIENCE,
     tokenTtlSeconds: env.OAUTH_TOKEN_TTL_SECONDS,
     maxFailedAttempts: env.OAUTH_MAX_FAILED_ATTEMPTS,
+    maxFailedAttemptsPerIp: env.OAUTH_MAX_FAILED_ATTEMPTS_PER_IP,
     lockoutSeconds: env.OAUTH_LOCKOUT_SECONDS,
   };
 }

@@ -13,7 +13,11 @@ export enum AdvisoryLock {
  * database serves one process over one connection, so it needs no lock (taking one would hold the
  * only connection `work` could use).
  */
-export async function withAdvisoryLock<T>(dataSource: DataSource, lock: AdvisoryLock, work: () => Promise<T>): Promise<T> {
+export async function withAdvisoryLock<T>(
+  dataSource: DataSource,
+  lock: AdvisoryLock,
+  work: () => Promise<T>,
+): Promise<T> {
   if (isEmbedded(dataSource)) return work();
   const holder = dataSource.createQueryRunner();
   await holder.connect();

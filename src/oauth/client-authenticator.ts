@@ -23,14 +23,16 @@ export interface ClientCredentials {
  */
 @Injectable()
 export class ClientAuthenticator {
-  private readonly failures: RateLimiterMemory;
+  private readonly clientFailures: RateLimiterMemory;
+  private readonly ipFailures: RateLimiterMemory;
 
   constructor(
     private readonly repository: OAuthClientsRepository,
     config: ConfigService<Configuration, true>,
   ) {
     const auth = config.get('auth', { infer: true });
-    this.failures = new RateLimiterMemory({ points: auth.maxFailedAttempts, duration: auth.lockoutSeconds });
+    this.clientFailures = new RateLimiterMemory({ points: auth.maxFailedAttempts, duration: auth.lockoutSeconds });
+    this.ipFailures = new RateLimiterMemory({ points: auth.maxFailedAttemptsPerIp, duration: auth.lockoutSeconds });
   }
 
   /** The credentials the request presents, or undefined when it presents none. */
@@ -44,28 +46,32 @@ export class ClientAuthenticator {
     }
     if (basic) return parseBasic(authorization);
     if (postId === undefined && postSecret === undefined) return undefined;
-    if (!postId || !postSecret) throw invalidClient('client_secret_post', 'Both client_id and client_secret are required.');
+    if (!postId || !postSecret)
+      throw invalidClient('client_secret_post', 'Both client_id and client_secret are required.');
     return { clientId: postId, clientSecret: postSecret, method: 'client_secret_post' };
   }
 
   async authenticate(credentials: ClientCredentials, ip: string): Promise<OAuthClientEntity> {
-    const keys = [`client:${credentials.clientId}`, `ip:${ip}`];
-    for (const key of keys) await this.assertNotLocked(key);
+    const counters: [RateLimiterMemory, string][] = [
+      [this.clientFailures, credentials.clientId],
+      [this.ipFailures, ip],
+    ];
+    for (const [counter, key] of counters) await assertNotLocked(counter, key);
     const client = await this.repository.findForAuthentication(credentials.clientId);
     if (!client || !secretMatches(client, credentials.clientSecret)) {
-      await Promise.all(keys.map((key) => this.failures.penalty(key, 1)));
+      await Promise.all(counters.map(([counter, key]) => counter.penalty(key, 1)));
       throw invalidClient(credentials.method, 'Client authentication failed.');
     }
     return client;
   }
+}
 
-  private async assertNotLocked(key: string): Promise<void> {
-    const state: RateLimiterRes | null = await this.failures.get(key);
-    if (state && state.remainingPoints <= 0) {
-      throw oauthError(OAuthErrorCode.TemporarilyUnavailable, 'Too many failed client authentications; retry later.', {
-        retryAfterSeconds: Math.ceil(state.msBeforeNext / 1000),
-      });
-    }
+async function assertNotLocked(counter: RateLimiterMemory, key: string): Promise<void> {
+  const state: RateLimiterRes | null = await counter.get(key);
+  if (state && state.remainingPoints <= 0) {
+    throw oauthError(OAuthErrorCode.TemporarilyUnavailable, 'Too many failed client authentications; retry later.', {
+      retryAfterSeconds: Math.ceil(state.msBeforeNext / 1000),
+    });
   }
 }
 
@@ -94,7 +100,8 @@ function parseBasic(authorization: string): ClientCredentials {
 function secretMatches(client: OAuthClientEntity, secret: string): boolean {
   const hash = sha256(secret);
   if (digestsEqual(hash, client.secretHash)) return true;
-  const graceActive = client.previousSecretHash && client.previousExpiresAt && client.previousExpiresAt.getTime() > Date.now();
+  const graceActive =
+    client.previousSecretHash && client.previousExpiresAt && client.previousExpiresAt.getTime() > Date.now();
   return Boolean(graceActive && digestsEqual(hash, client.previousSecretHash!));
 }
 

@@ -21,7 +21,10 @@ export class OAuthClientsController {
 
   /** Register a client. The plaintext `clientSecret` is in this response only. */
   @Post()
-  createOAuthClient(@CurrentPrincipal() principal: Principal, @Body() dto: CreateOAuthClientDto): Promise<CreatedOAuthClientDto> {
+  createOAuthClient(
+    @CurrentPrincipal() principal: Principal,
+    @Body() dto: CreateOAuthClientDto,
+  ): Promise<CreatedOAuthClientDto> {
     return this.clients.createOAuthClient(principal, dto);
   }
 
@@ -57,7 +60,10 @@ export class OAuthClientsController {
   /** New client secret (shown once); the old one works for `gracePeriodSeconds` (default 0). */
   @Post(':clientId/rotate-secret')
   @ApiNotFoundResponse()
-  rotateClientSecret(@Param('clientId') clientId: string, @Body() dto?: RotateClientSecretDto): Promise<CreatedOAuthClientDto> {
+  rotateClientSecret(
+    @Param('clientId') clientId: string,
+    @Body() dto?: RotateClientSecretDto,
+  ): Promise<CreatedOAuthClientDto> {
     return this.clients.rotateClientSecret(clientId, dto);
   }
 }

@@ -43,7 +43,11 @@ export class OAuthController {
   @Post('revoke')
   @HttpCode(200)
   @ApiConsumes('application/x-www-form-urlencoded')
-  revokeToken(@Req() request: FastifyRequest, @Body() body: FormBody, @OptionalPrincipal() principal?: Principal): Promise<void> {
+  revokeToken(
+    @Req() request: FastifyRequest,
+    @Body() body: FormBody,
+    @OptionalPrincipal() principal?: Principal,
+  ): Promise<void> {
     return this.oauth.revoke(request, body, principal);
   }
 }

@@ -16,7 +16,10 @@ import { TokenService } from './token.service';
 import { WellKnownController } from './well-known.controller';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([OAuthClientEntity, SigningKeyEntity, RevokedTokenEntity]), CredentialEventsModule],
+  imports: [
+    TypeOrmModule.forFeature([OAuthClientEntity, SigningKeyEntity, RevokedTokenEntity]),
+    CredentialEventsModule,
+  ],
   controllers: [OAuthController, WellKnownController, OAuthClientsController],
   providers: [
     OAuthClientsRepository,

@@ -32,7 +32,11 @@ export class OAuthService {
     return this.tokens.issue(client, scopes);
   }
 
-  async introspect(request: FastifyRequest, body: FormBody, admin: Principal | undefined): Promise<Record<string, unknown>> {
+  async introspect(
+    request: FastifyRequest,
+    body: FormBody,
+    admin: Principal | undefined,
+  ): Promise<Record<string, unknown>> {
     const caller = await this.caller(request, body, admin);
     const token = param(body, 'token');
     if (!token) throw oauthError(OAuthErrorCode.InvalidRequest, 'token is required.');
@@ -47,7 +51,11 @@ export class OAuthService {
   }
 
   /** The client id the caller acts for, or undefined for a clients:manage admin (any client). */
-  private async caller(request: FastifyRequest, body: FormBody, admin: Principal | undefined): Promise<string | undefined> {
+  private async caller(
+    request: FastifyRequest,
+    body: FormBody,
+    admin: Principal | undefined,
+  ): Promise<string | undefined> {
     assertForm(request);
     const credentials = this.clients.credentials(request, body);
     if (credentials) return (await this.clients.authenticate(credentials, request.ip)).clientId;
@@ -75,7 +83,10 @@ function requestedScopes(scope: string | undefined, client: OAuthClientEntity): 
   const requested = [...new Set(scope.split(' ').filter(Boolean))];
   const invalid = requested.filter((value) => !isScope(value) || !client.scopes.includes(value));
   if (requested.length === 0 || invalid.length > 0) {
-    throw oauthError(OAuthErrorCode.InvalidScope, `Scope not allowed for this client: ${invalid.join(' ') || '(empty)'}.`);
+    throw oauthError(
+      OAuthErrorCode.InvalidScope,
+      `Scope not allowed for this client: ${invalid.join(' ') || '(empty)'}.`,
+    );
   }
   return requested as Scope[];
 }

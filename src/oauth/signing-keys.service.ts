@@ -67,6 +67,7 @@ export class SigningKeysService implements OnApplicationBootstrap {
       await manager.update(SigningKeyEntity, { retiredAt: IsNull() }, { retiredAt: new Date() });
       await manager.save(fresh);
     });
+    await this.load();
     await this.events.publish('signing_key', fresh.kid);
     return fresh.kid;
   }

@@ -99,7 +99,9 @@ export class TokenService implements OnApplicationBootstrap {
     const client = await this.clients.activeClient(claims.client_id);
     if (!client) return undefined;
     // Scopes removed from the client since the token was issued no longer apply.
-    const scopes = claims.scope.split(' ').filter((scope): scope is Scope => isScope(scope) && client.scopes.includes(scope));
+    const scopes = claims.scope
+      .split(' ')
+      .filter((scope): scope is Scope => isScope(scope) && client.scopes.includes(scope));
     return {
       type: 'oauth_client',
       id: client.clientId,
@@ -146,4 +148,3 @@ export class TokenService implements OnApplicationBootstrap {
     return key;
   }
 }
-

@@ -1,3 +1,4 @@
+import { AddressInfo, createServer } from 'node:net';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp, CreateAppOptions } from '../../src/app.factory';
 import { loadConfiguration } from '../../src/config/configuration';
@@ -15,7 +16,9 @@ export interface TestApp {
  * otherwise a fresh in-memory PGlite. `env` overrides individual settings.
  */
 export async function startTestApp(env: Env = {}, options: CreateAppOptions = {}): Promise<TestApp> {
+  const port = await freePort();
   const configuration = loadConfiguration({
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
     ...process.env,
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
@@ -24,8 +27,18 @@ export async function startTestApp(env: Env = {}, options: CreateAppOptions = {}
     ...env,
   });
   const app = await createApp(configuration, options);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.getHttpServer().address();
-  if (!address || typeof address === 'string') throw new Error('The test server has no TCP address');
-  return { app, url: `http://127.0.0.1:${address.port}`, close: () => app.close() };
+  await app.listen({ port, host: '127.0.0.1' });
+  return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
+}
+
+/** A loopback port that is free now (the app then listens on it, so PUBLIC_URL can name it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }

@@ -50,7 +50,11 @@ export function decodeCursor(cursor: string | undefined): CursorPosition | undef
 }
 
 /** Builds a page from `limit + 1` rows fetched in keyset order. */
-export function toPage<E extends { createdAt: Date; id: string }, T>(rows: E[], limit: number, map: (row: E) => T): Page<T> {
+export function toPage<E extends { createdAt: Date; id: string }, T>(
+  rows: E[],
+  limit: number,
+  map: (row: E) => T,
+): Page<T> {
   const items = rows.slice(0, limit);
   const last = items.at(-1);
   return { items: items.map(map), nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
