@@ -13,8 +13,8 @@ class StrategyGuard {
 
   constructor(strategy: string) {
     const Guard = PassportGuard(strategy);
-    this.guard = new Guard() as CanActivate & { handleRequest: unknown };
-    this.guard.handleRequest = (error: unknown, user: Principal | false) => {
+    this.guard = new Guard();
+    this.guard.handleRequest = (error: Error | null, user: Principal | false) => {
       if (error) throw error;
       if (!user) throw unauthorized('The credentials are not valid.', true);
       return user;

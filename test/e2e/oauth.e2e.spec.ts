@@ -233,12 +233,9 @@ describe('OAuth 2.0 authorization server', () => {
   describe('resource side (RFC 6750, RFC 9068)', () => {
     async function forge(header: Record<string, unknown>, claims: Record<string, unknown>): Promise<string> {
       const dataSource = server.app.get<DataSource>(getDataSourceToken());
-      const [row] = (await dataSource.query(
+      const [row] = await dataSource.query<{ kid: string; private_jwk: Record<string, string> }[]>(
         'SELECT kid, private_jwk FROM oauth_signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1',
-      )) as {
-        kid: string;
-        private_jwk: Record<string, string>;
-      }[];
+      );
       const key = await importJWK(row.private_jwk, 'ES256');
       const now = Math.floor(Date.now() / 1000);
       const payload = {
@@ -253,7 +250,7 @@ describe('OAuth 2.0 authorization server', () => {
         ...claims,
       };
       return new SignJWT(payload)
-        .setProtectedHeader({ alg: 'ES256', kid: row.kid, typ: 'at+jwt', ...header } as never)
+        .setProtectedHeader({ alg: 'ES256', kid: row.kid, typ: 'at+jwt', ...header })
         .sign(key);
     }
 
