@@ -2,7 +2,7 @@ import { VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule, ModuleImport } from './app.module';
 import { Configuration } from './config/configuration';
 import { setupDocs } from './docs/setup-docs';
@@ -51,7 +51,7 @@ export async function createApp(
       'WWW-Authenticate',
     ],
   });
-  observeHttpMetrics(adapter.getInstance(), app.get(MetricsService));
+  observeRequests(adapter.getInstance(), app.get(MetricsService));
   setupDocs(app, configuration.app, version);
   return app;
 }
@@ -67,10 +67,27 @@ function configureFastify(fastify: FastifyInstance): void {
   fastify.removeContentTypeParser('text/plain');
 }
 
-function observeHttpMetrics(fastify: FastifyInstance, metrics: MetricsService): void {
+/** One metrics observation and one access-log line per request (health and metrics polls are not logged). */
+function observeRequests(fastify: FastifyInstance, metrics: MetricsService): void {
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.observeHttp(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    if (!QUIET_ROUTES.test(request.url)) {
+      const level = reply.statusCode >= 500 ? 'error' : 'info';
+      PinoLogger.root[level](
+        {
+          requestId: request.id,
+          req: { method: request.method, url: request.url.split('?', 1)[0], route },
+          res: { statusCode: reply.statusCode },
+          responseTimeMs: Math.round(reply.elapsedTime * 100) / 100,
+          principal: request.principal ? { type: request.principal.type, id: request.principal.id } : undefined,
+          errorCode: request.usage?.errorCode,
+        },
+        'request completed',
+      );
+    }
     done();
   });
 }
+
+const QUIET_ROUTES = /^\/(health|metrics)(\/|$|\?)/;

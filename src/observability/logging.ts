@@ -35,7 +35,8 @@ export function loggingParams(app: AppConfig): Params {
         }),
         res: (response: ServerResponse) => ({ statusCode: response.statusCode }),
       },
-      autoLogging: { ignore: (request: IncomingMessage) => /^\/(health|metrics)/.test(request.url ?? '') },
+      // Access logs come from a Fastify onResponse hook (app.factory.ts), one line per request.
+      autoLogging: false,
       quietReqLogger: true,
     },
     // Keep the request-scoped logger out of the hot path for routes that log nothing.
