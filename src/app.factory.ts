@@ -4,6 +4,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import type { FastifyInstance } from 'fastify';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule, ModuleImport } from './app.module';
+import { registerInferenceHooks } from './inference/inference-hooks';
 import { Configuration } from './config/configuration';
 import { setupDocs } from './docs/setup-docs';
 import { MetricsService } from './observability/metrics.service';
@@ -29,7 +30,7 @@ export async function createApp(
     requestIdHeader: false,
     return503OnClosing: true,
   });
-  configureFastify(adapter.getInstance());
+  configureFastify(adapter.getInstance(), configuration);
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(configuration, options.imports),
     adapter,
@@ -56,7 +57,7 @@ export async function createApp(
   return app;
 }
 
-function configureFastify(fastify: FastifyInstance): void {
+function configureFastify(fastify: FastifyInstance, configuration: Configuration): void {
   fastify.addHook('onRequest', (request, reply, done) => {
     // pino-http reads the id from the raw request, so logs and the response header agree.
     (request.raw as { id?: string }).id = request.id;
@@ -65,6 +66,13 @@ function configureFastify(fastify: FastifyInstance): void {
   });
   // JSON is the only text body the API takes: anything else is a 415, not a string to trip over.
   fastify.removeContentTypeParser('text/plain');
+  // Model uploads are raw ONNX bytes, with their own (larger) size limit.
+  fastify.addContentTypeParser(
+    'application/octet-stream',
+    { parseAs: 'buffer', bodyLimit: configuration.models.maxUploadBytes },
+    (_request, body, done) => done(null, body),
+  );
+  registerInferenceHooks(fastify);
 }
 
 /** One metrics observation and one access-log line per request (health and metrics polls are not logged). */
@@ -77,8 +85,10 @@ function observeRequests(fastify: FastifyInstance, metrics: MetricsService): voi
       PinoLogger.root[level](
         {
           requestId: request.id,
-          req: { method: request.method, url: request.url.split('?', 1)[0], route },
-          res: { statusCode: reply.statusCode },
+          method: request.method,
+          url: request.url.split('?', 1)[0],
+          route,
+          statusCode: reply.statusCode,
           responseTimeMs: Math.round(reply.elapsedTime * 100) / 100,
           principal: request.principal ? { type: request.principal.type, id: request.principal.id } : undefined,
           errorCode: request.usage?.errorCode,

@@ -8,6 +8,7 @@ import { Configuration } from './config/configuration';
 import { DatabaseModule } from './database/database.module';
 import { DocsModule } from './docs/docs.module';
 import { HealthModule } from './health/health.module';
+import { InferenceModule } from './inference/inference.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { ObservabilityModule } from './observability/observability.module';
 
@@ -26,6 +27,7 @@ export class AppModule {
         DocsModule,
         HealthModule,
         AuthModule,
+        InferenceModule,
         ...extraImports,
       ],
       providers: [

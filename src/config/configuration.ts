@@ -3,12 +3,14 @@ import { AuthConfig, AuthEnv, toAuthConfig } from './auth.config';
 import { ConfigValidationError } from './config.errors';
 import { DatabaseConfig, DatabaseEnv, toDatabaseConfig } from './database.config';
 import { Env, validateNamespace } from './env';
+import { ModelsConfig, ModelsEnv, toModelsConfig } from './models.config';
 
 /** The whole validated configuration, one key per namespace. */
 export interface Configuration {
   app: AppConfig;
   database: DatabaseConfig;
   auth: AuthConfig;
+  models: ModelsConfig;
 }
 
 /**
@@ -20,10 +22,12 @@ export function loadConfiguration(env: Env = process.env): Configuration {
   const app = validateNamespace(AppEnv, env, problems);
   const database = validateNamespace(DatabaseEnv, env, problems);
   const auth = validateNamespace(AuthEnv, env, problems);
+  const models = validateNamespace(ModelsEnv, env, problems);
   if (problems.length > 0) throw new ConfigValidationError(problems);
   return {
     app: toAppConfig(app),
     database: toDatabaseConfig(database),
     auth: toAuthConfig(auth),
+    models: toModelsConfig(models),
   };
 }

@@ -1,3 +1,4 @@
+import { ModelErrorCode } from '../../model-registry/model.errors';
 import { OAuthErrorCode } from '../../oauth/oauth.errors';
 /**
  * Stable, machine-readable error codes (`code` in problem details). One enum per module; the
@@ -19,4 +20,4 @@ export enum CommonErrorCode {
   InternalError = 'internal_error',
 }
 
-export type ErrorCode = CommonErrorCode | OAuthErrorCode;
+export type ErrorCode = CommonErrorCode | OAuthErrorCode | ModelErrorCode;

@@ -1,3 +1,4 @@
+import { ModelErrorCode } from '../../model-registry/model.errors';
 import { OAuthErrorCode } from '../../oauth/oauth.errors';
 import { CommonErrorCode, ErrorCode } from './error-codes';
 
@@ -38,6 +39,26 @@ export function statusOf(code: ErrorCode): number {
       return 401;
     case OAuthErrorCode.TemporarilyUnavailable:
       return 429;
+    case ModelErrorCode.ModelNotFound:
+    case ModelErrorCode.VersionNotFound:
+      return 404;
+    case ModelErrorCode.InvalidInput:
+    case ModelErrorCode.InvalidInputShape:
+    case ModelErrorCode.InvalidDatatype:
+    case ModelErrorCode.UnknownInput:
+    case ModelErrorCode.MissingInput:
+    case ModelErrorCode.UnknownOutput:
+    case ModelErrorCode.TensorTooLarge:
+    case ModelErrorCode.InvalidModelName:
+    case ModelErrorCode.InvalidModel:
+      return 400;
+    case ModelErrorCode.VersionExists:
+      return 409;
+    case ModelErrorCode.ModelNotReady:
+    case ModelErrorCode.QueueFull:
+      return 503;
+    case ModelErrorCode.InferenceTimeout:
+      return 504;
   }
 }
 

@@ -1,0 +1,53 @@
+import { Transform } from 'class-transformer';
+import { IsInt, IsString, Max, Min } from 'class-validator';
+import { toInteger } from './env';
+
+export class ModelsEnv {
+  /** The model repository: models/<name>/<version>/model.onnx plus optional models/<name>/config.json. */
+  @IsString()
+  MODEL_REPOSITORY = './models';
+
+  /** How often the repository is re-scanned for added or removed versions; 0 disables. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  MODEL_RESCAN_INTERVAL_MS = 5000;
+
+  /** Largest model upload (PUT /v1/admin/models/{name}/versions/{version}), in bytes. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1024)
+  MODEL_MAX_UPLOAD_BYTES = 256 * 1024 * 1024;
+
+  /** Largest tensor a request may send, in elements. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000_000)
+  MAX_TENSOR_ELEMENTS = 1_000_000;
+
+  /** ONNX Runtime threads per session (0: ONNX Runtime's default). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(256)
+  ORT_INTRA_OP_THREADS = 0;
+}
+
+export interface ModelsConfig {
+  repository: string;
+  rescanIntervalMs: number;
+  maxUploadBytes: number;
+  maxTensorElements: number;
+  intraOpThreads: number;
+}
+
+export function toModelsConfig(env: ModelsEnv): ModelsConfig {
+  return {
+    repository: env.MODEL_REPOSITORY,
+    rescanIntervalMs: env.MODEL_RESCAN_INTERVAL_MS,
+    maxUploadBytes: env.MODEL_MAX_UPLOAD_BYTES,
+    maxTensorElements: env.MAX_TENSOR_ELEMENTS,
+    intraOpThreads: env.ORT_INTRA_OP_THREADS,
+  };
+}

@@ -1,0 +1,41 @@
+import type { FastifyInstance } from 'fastify';
+
+/** `/v1` model routes and the `/v2` routes that succeed them (API.md: `Link: rel="successor-version"`). */
+const SUCCESSORS: Record<string, (params: Record<string, string>) => string> = {
+  '/v1/models/:name': (p) => `/v2/models/${p.name}`,
+  '/v1/models/:name/versions/:version': (p) => `/v2/models/${p.name}/versions/${p.version}`,
+  '/v1/models/:name/predict': (p) => `/v2/models/${p.name}/infer`,
+  '/v1/models/:name/versions/:version/predict': (p) => `/v2/models/${p.name}/versions/${p.version}/infer`,
+};
+
+const INFERENCE_ROUTES = new Set([
+  '/v1/models/:name/predict',
+  '/v1/models/:name/versions/:version/predict',
+  '/v2/models/:name/infer',
+  '/v2/models/:name/versions/:version/infer',
+]);
+
+/**
+ * Adds `Server-Timing` (queue, infer, total) to every inference response, errors included, and the
+ * successor-version `Link` to `/v1` routes that have a `/v2` successor.
+ */
+export function registerInferenceHooks(fastify: FastifyInstance): void {
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    const route = request.routeOptions.url ?? '';
+    const successor = SUCCESSORS[route];
+    if (successor) {
+      const params = request.params as Record<string, string>;
+      const encoded = Object.fromEntries(Object.entries(params).map(([key, value]) => [key, encodeURIComponent(value)]));
+      void reply.header('Link', `<${successor(encoded)}>; rel="successor-version"`);
+    }
+    if (INFERENCE_ROUTES.has(route)) {
+      const usage = request.usage;
+      const total = reply.elapsedTime;
+      void reply.header(
+        'Server-Timing',
+        `queue;dur=${(usage?.queueMs ?? 0).toFixed(3)}, infer;dur=${(usage?.inferMs ?? 0).toFixed(3)}, total;dur=${total.toFixed(3)}`,
+      );
+    }
+    done(null, payload);
+  });
+}

@@ -1,0 +1,213 @@
+import { Tensor } from 'onnxruntime-node';
+import { DomainError } from '../common/errors/domain.error';
+import { OipDatatype, ortType, TYPE_INFO, TypeInfo } from '../model-registry/datatypes';
+import { ModelErrorCode } from '../model-registry/model.errors';
+import { TensorSpec } from '../model-registry/signature';
+
+type Writable = ReturnType<TypeInfo['create']>;
+
+export function formatShape(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+function shapeError(spec: TensorSpec, received: readonly number[], why = ''): DomainError {
+  return new DomainError(
+    ModelErrorCode.InvalidInputShape,
+    `Input "${spec.name}": expected shape ${formatShape(spec.shape)} (-1 = any size), received ${formatShape(received)}${why ? `: ${why}` : ''}.`,
+    { errors: [{ field: `inputs.${spec.name}`, message: `expected shape ${formatShape(spec.shape)}, received ${formatShape(received)}` }] },
+  );
+}
+
+function assertShape(spec: TensorSpec, shape: readonly number[], maxElements: number): number {
+  if (shape.length !== spec.shape.length) throw shapeError(spec, shape, `rank ${shape.length} instead of ${spec.shape.length}`);
+  shape.forEach((size, axis) => {
+    const expected = spec.shape[axis];
+    if (!Number.isInteger(size) || size < 1) throw shapeError(spec, shape, `dimension ${axis} is empty`);
+    if (expected !== -1 && size !== expected) throw shapeError(spec, shape, `dimension ${axis} must be ${expected}`);
+  });
+  const elements = shape.reduce((product, size) => product * size, 1);
+  if (elements > maxElements) {
+    throw new DomainError(
+      ModelErrorCode.TensorTooLarge,
+      `Input "${spec.name}" has ${elements} elements; the limit is ${maxElements}.`,
+    );
+  }
+  return elements;
+}
+
+/** Converts one JSON value into the element type, or explains why it cannot be. */
+function writer(spec: TensorSpec, datatype: OipDatatype): (target: Writable, index: number, value: unknown, where: () => string) => void {
+  const info = TYPE_INFO[datatype];
+  const fail = (value: unknown, where: () => string, expected: string): never => {
+    throw new DomainError(
+      ModelErrorCode.InvalidDatatype,
+      `Input "${spec.name}" takes ${datatype} (${expected}); element ${where()} is ${JSON.stringify(value) ?? String(value)}.`,
+      { errors: [{ field: `inputs.${spec.name}`, message: `expected ${datatype} values` }] },
+    );
+  };
+  switch (info.kind) {
+    case 'float':
+      if (datatype === 'FP16') {
+        return (target, index, value, where) => {
+          if (typeof value !== 'number') fail(value, where, 'numbers');
+          (target as Uint16Array)[index] = toHalf(value as number);
+        };
+      }
+      return (target, index, value, where) => {
+        if (typeof value !== 'number') fail(value, where, 'numbers');
+        (target as Float32Array)[index] = value as number;
+      };
+    case 'integer':
+      return (target, index, value, where) => {
+        if (typeof value !== 'number' || !Number.isInteger(value) || value < (info.min as number) || value > (info.max as number)) {
+          fail(value, where, `integers from ${String(info.min)} to ${String(info.max)}`);
+        }
+        (target as Int32Array)[index] = value as number;
+      };
+    case 'bigint':
+      return (target, index, value, where) => {
+        if (typeof value !== 'number' || !Number.isSafeInteger(value)) fail(value, where, 'integers');
+        const big = BigInt(value as number);
+        if (big < (info.min as bigint) || big > (info.max as bigint)) fail(value, where, 'integers in range');
+        (target as BigInt64Array)[index] = big;
+      };
+    case 'bool':
+      return (target, index, value, where) => {
+        if (typeof value !== 'boolean') fail(value, where, 'true or false');
+        (target as Uint8Array)[index] = value ? 1 : 0;
+      };
+    case 'string':
+      return (target, index, value, where) => {
+        if (typeof value !== 'string') fail(value, where, 'strings');
+        (target as string[])[index] = value as string;
+      };
+  }
+}
+
+/** The shape a nested array claims, read along its first elements. */
+function nestedShape(value: unknown): number[] {
+  const shape: number[] = [];
+  let cursor = value;
+  while (Array.isArray(cursor)) {
+    shape.push(cursor.length);
+    cursor = cursor[0];
+  }
+  return shape;
+}
+
+/**
+ * A nested JSON array (row-major) as a tensor for `spec`, validating rank, dimensions, element count
+ * and every element's type on the way; one typed-array allocation, no intermediate arrays.
+ */
+export function decodeNested(spec: TensorSpec, value: unknown, maxElements: number): Tensor {
+  const shape = nestedShape(value);
+  const elements = assertShape(spec, shape, maxElements);
+  const info = TYPE_INFO[spec.datatype];
+  const data = info.create(elements);
+  const write = writer(spec, spec.datatype);
+  const path: number[] = [];
+  let index = 0;
+  const walk = (node: unknown, axis: number): void => {
+    if (axis === shape.length) {
+      write(data, index++, node, () => `[${path.join('][')}]`);
+      return;
+    }
+    if (!Array.isArray(node) || node.length !== shape[axis]) {
+      const length = Array.isArray(node) ? node.length : 'not an array';
+      throw shapeError(spec, shape, `the array at [${path.join('][')}] has length ${length}, not ${shape[axis]} (ragged)`);
+    }
+    for (let i = 0; i < node.length; i++) {
+      path.push(i);
+      walk(node[i], axis + 1);
+      path.pop();
+    }
+  };
+  walk(value, 0);
+  return new Tensor(ortType(spec.datatype), data as never, shape);
+}
+
+/**
+ * An Open Inference Protocol input: declared datatype and shape, data flat or nested (row-major).
+ */
+export function decodeDeclared(
+  spec: TensorSpec,
+  datatype: string,
+  shape: unknown,
+  data: unknown,
+  maxElements: number,
+): Tensor {
+  if (datatype !== spec.datatype) {
+    throw new DomainError(ModelErrorCode.InvalidDatatype, `Input "${spec.name}" has datatype ${spec.datatype}, not ${datatype}.`);
+  }
+  if (!Array.isArray(shape) || !shape.every((size) => Number.isInteger(size))) {
+    throw new DomainError(ModelErrorCode.InvalidInputShape, `Input "${spec.name}": shape must be an array of integers.`);
+  }
+  const elements = assertShape(spec, shape as number[], maxElements);
+  if (!Array.isArray(data)) throw new DomainError(ModelErrorCode.InvalidInput, `Input "${spec.name}": data must be an array.`);
+  const flat = data.flat(Infinity) as unknown[];
+  if (flat.length !== elements) {
+    throw new DomainError(
+      ModelErrorCode.InvalidInputShape,
+      `Input "${spec.name}": shape ${formatShape(shape as number[])} needs ${elements} values, data has ${flat.length}.`,
+    );
+  }
+  const target = TYPE_INFO[spec.datatype].create(elements);
+  const write = writer(spec, spec.datatype);
+  for (let i = 0; i < flat.length; i++) write(target, i, flat[i], () => `[${i}] (flat)`);
+  return new Tensor(ortType(spec.datatype), target as never, shape as number[]);
+}
+
+/** Tensor values as JSON values (int64 as numbers, bool as booleans, FP16 as numbers). */
+export function flatValues(tensor: Tensor): unknown[] {
+  const data = tensor.data as ArrayLike<unknown>;
+  switch (tensor.type) {
+    case 'int64':
+    case 'uint64':
+      return Array.from(data as BigInt64Array, Number);
+    case 'bool':
+      return Array.from(data as Uint8Array, (value) => value !== 0);
+    case 'float16':
+      return Array.from(data as Uint16Array, fromHalf);
+    default:
+      return Array.from(data);
+  }
+}
+
+/** Tensor values as a nested array of the tensor's shape. */
+export function nestedValues(tensor: Tensor): unknown {
+  const flat = flatValues(tensor);
+  const dims = tensor.dims.map(Number);
+  if (dims.length === 0) return flat[0];
+  let offset = 0;
+  const build = (axis: number): unknown[] => {
+    if (axis === dims.length - 1) {
+      const row = flat.slice(offset, offset + dims[axis]);
+      offset += dims[axis];
+      return row;
+    }
+    return Array.from({ length: dims[axis] }, () => build(axis + 1));
+  };
+  return build(0);
+}
+
+const halfView = new DataView(new ArrayBuffer(4));
+
+function toHalf(value: number): number {
+  halfView.setFloat32(0, value);
+  const bits = halfView.getUint32(0);
+  const sign = (bits >>> 16) & 0x8000;
+  const exponent = ((bits >>> 23) & 0xff) - 127 + 15;
+  const mantissa = bits & 0x7fffff;
+  if (exponent <= 0) return sign;
+  if (exponent >= 31) return sign | 0x7c00 | (Number.isNaN(value) ? 0x200 : 0);
+  return sign | (exponent << 10) | (mantissa >>> 13);
+}
+
+function fromHalf(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >>> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
+  if (exponent === 31) return fraction ? NaN : sign * Infinity;
+  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
+}

@@ -1,0 +1,105 @@
+import { Injectable } from '@nestjs/common';
+import { InferenceSession } from 'onnxruntime-node';
+import { DomainError } from '../common/errors/domain.error';
+import { CommonErrorCode } from '../common/errors/error-codes';
+import { isVersionNumber } from './model-config';
+import { ModelCatalogService } from './model-catalog.service';
+import { assertModelName, assertVersionNumber } from './model-names';
+import { ModelRegistry } from './model-registry.service';
+import { ModelRepository } from './model-repository';
+import { ModelResolver } from './model-resolver';
+import { ModelVersion } from './model-version';
+import { ModelErrorCode } from './model.errors';
+import { ModelSummaryDto, ModelVersionDto } from './models.dto';
+
+const ALIAS = /^[a-z][a-z0-9_-]{0,31}$/;
+
+/** Uploads, loads, unloads and deletes versions, and points aliases (API: /v1/admin/models). */
+@Injectable()
+export class ModelAdminService {
+  constructor(
+    private readonly registry: ModelRegistry,
+    private readonly repository: ModelRepository,
+    private readonly resolver: ModelResolver,
+    private readonly catalog: ModelCatalogService,
+  ) {}
+
+  /**
+   * Publishes a new version only after ONNX Runtime loaded it; the file appears in the repository by an
+   * atomic rename, so other instances never see half a model, and a bad upload changes nothing.
+   */
+  async uploadModelVersion(name: string, versionSegment: string, body: unknown): Promise<ModelVersionDto> {
+    assertModelName(name);
+    const number = assertVersionNumber(versionSegment);
+    if (!Buffer.isBuffer(body) || body.length === 0) {
+      throw new DomainError(CommonErrorCode.UnsupportedMediaType, 'Send the ONNX model as the raw body with Content-Type: application/octet-stream.');
+    }
+    if (this.registry.get(name)?.versions.has(number)) throw versionExists(name, number);
+    const staged = await this.repository.stage(name, body);
+    let session: InferenceSession;
+    try {
+      session = await InferenceSession.create(body, this.registry.sessionOptions());
+    } catch (error) {
+      await this.repository.discard(staged);
+      const reason = error instanceof Error ? error.message.replace(/\/onnxruntime_src\/\S+/g, '').slice(0, 300) : 'unknown';
+      throw new DomainError(ModelErrorCode.InvalidModel, `ONNX Runtime cannot load this model: ${reason}`);
+    }
+    if (!(await this.repository.publish(staged, name, number))) {
+      await Promise.all([this.repository.discard(staged), session.release()]);
+      throw versionExists(name, number);
+    }
+    const version = new ModelVersion(name, number, this.repository.modelPath(name, number));
+    await version.adopt(session, body);
+    this.registry.register(name, version);
+    return this.catalog.versionDetail(this.registry.get(name)!, version);
+  }
+
+  async loadModelVersion(name: string, versionSegment: string): Promise<ModelVersionDto> {
+    const version = this.find(name, versionSegment);
+    if (version.state !== 'READY') await this.registry.load(version);
+    return this.catalog.versionDetail(this.registry.get(name)!, version);
+  }
+
+  async unloadModelVersion(name: string, versionSegment: string): Promise<ModelVersionDto> {
+    const version = this.find(name, versionSegment);
+    await this.registry.unload(version);
+    return this.catalog.versionDetail(this.registry.get(name)!, version);
+  }
+
+  async deleteModelVersion(name: string, versionSegment: string): Promise<void> {
+    const version = this.find(name, versionSegment);
+    await this.registry.remove(version);
+    await this.repository.deleteVersion(name, version.version);
+  }
+
+  /** Points an alias (or `default`) at a version, in the model's config.json. */
+  async setModelAlias(name: string, alias: string, target: unknown): Promise<ModelSummaryDto> {
+    const entry = this.resolver.model(undefined, name);
+    if (!ALIAS.test(alias) || alias === 'latest') {
+      throw new DomainError(CommonErrorCode.ValidationFailed, `"${alias.slice(0, 40)}" is not a valid alias name.`);
+    }
+    const pointsAtAlias = alias === 'default' && typeof target === 'string' && target !== 'default' && entry.config.aliases?.[target] !== undefined;
+    const version = typeof target === 'string' && /^[1-9]\d*$/.test(target) ? Number(target) : target;
+    if (!pointsAtAlias && !(isVersionNumber(version) && entry.versions.has(version))) {
+      throw new DomainError(ModelErrorCode.VersionNotFound, `Model ${name} has no version ${String(target)}.`);
+    }
+    const config = { ...entry.config, aliases: { ...entry.config.aliases, [alias]: pointsAtAlias ? (target as string) : (version as number) } };
+    await this.repository.writeConfig(name, stripUndefined(config));
+    entry.config = config;
+    this.registry.notifyChange();
+    return this.catalog.summary(entry);
+  }
+
+  private find(name: string, versionSegment: string): ModelVersion {
+    assertModelName(name);
+    return this.resolver.version(undefined, name, String(assertVersionNumber(versionSegment)));
+  }
+}
+
+function versionExists(name: string, version: number): DomainError {
+  return new DomainError(ModelErrorCode.VersionExists, `Model ${name} already has version ${version}; versions are immutable.`);
+}
+
+function stripUndefined(value: object): object {
+  return JSON.parse(JSON.stringify(value)) as object;
+}

@@ -1,0 +1,75 @@
+import { plainToInstance, Type } from 'class-transformer';
+import {
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+  validateSync,
+} from 'class-validator';
+
+export class BatchingConfig {
+  @IsInt()
+  @Min(1)
+  @Max(4096)
+  maxBatchSize: number = 1;
+
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  maxQueueDelayMicros: number = 0;
+}
+
+/** `models/<name>/config.json`: everything optional. */
+export class ModelConfig {
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  description?: string;
+
+  /** Alias → version number; `default` may also name another alias. */
+  @IsOptional()
+  @IsObject()
+  aliases?: Record<string, number | string>;
+
+  /** Output name → class labels, in output order. */
+  @IsOptional()
+  @IsObject()
+  labels?: Record<string, string[]>;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => BatchingConfig)
+  batching?: BatchingConfig;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  maxQueueSize?: number;
+}
+
+/** Parses and validates a config.json text; throws with the reasons when it is not valid. */
+export function parseModelConfig(text: string | undefined): ModelConfig {
+  if (text === undefined) return new ModelConfig();
+  const config = plainToInstance(ModelConfig, JSON.parse(text) as object);
+  const errors = validateSync(config);
+  if (errors.length > 0) throw new Error(errors.map((error) => error.toString()).join('; '));
+  for (const [alias, target] of Object.entries(config.aliases ?? {})) {
+    const valid = alias === 'default' ? typeof target === 'string' || isVersionNumber(target) : isVersionNumber(target);
+    if (!valid || !/^[a-z][a-z0-9_-]{0,31}$/.test(alias)) throw new Error(`alias ${alias} -> ${String(target)} is not valid`);
+  }
+  for (const [output, labels] of Object.entries(config.labels ?? {})) {
+    if (!Array.isArray(labels) || !labels.every((label) => typeof label === 'string')) {
+      throw new Error(`labels for ${output} must be an array of strings`);
+    }
+  }
+  return config;
+}
+
+export function isVersionNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0;
+}

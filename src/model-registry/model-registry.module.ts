@@ -1,0 +1,42 @@
+import { Module, OnModuleInit } from '@nestjs/common';
+import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
+import { DocsService } from '../docs/docs.service';
+import { HealthRegistry } from '../health/health-registry';
+import { ModelAdminController } from './model-admin.controller';
+import { ModelAdminService } from './model-admin.service';
+import { ModelCatalogService } from './model-catalog.service';
+import { ModelDocsContributor } from './model-docs';
+import { ModelRegistry } from './model-registry.service';
+import { ModelRepository } from './model-repository';
+import { ModelResolver } from './model-resolver';
+
+@Module({
+  imports: [TerminusModule],
+  controllers: [ModelAdminController],
+  providers: [ModelRepository, ModelRegistry, ModelResolver, ModelCatalogService, ModelAdminService, ModelDocsContributor],
+  exports: [ModelRegistry, ModelResolver, ModelCatalogService],
+})
+export class ModelRegistryModule implements OnModuleInit {
+  constructor(
+    private readonly registry: ModelRegistry,
+    private readonly health: HealthRegistry,
+    private readonly indicators: HealthIndicatorService,
+    private readonly docs: DocsService,
+    private readonly modelDocs: ModelDocsContributor,
+  ) {}
+
+  onModuleInit(): void {
+    this.health.register('models', () => {
+      const indicator = this.indicators.check('models');
+      const versions = this.registry.list().flatMap((entry) => [...entry.versions.values()]);
+      const details = {
+        models: this.registry.list().length,
+        ready: versions.filter((version) => version.state === 'READY').length,
+        failed: versions.filter((version) => version.state === 'FAILED').length,
+      };
+      return Promise.resolve(this.registry.initialScanDone ? indicator.up(details) : indicator.down({ ...details, state: 'loading' }));
+    });
+    this.docs.addContributor((document) => this.modelDocs.contribute(document));
+    this.registry.onChange(() => this.docs.invalidate());
+  }
+}

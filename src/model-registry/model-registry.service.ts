@@ -1,0 +1,175 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InferenceSession } from 'onnxruntime-node';
+import { Configuration } from '../config/configuration';
+import { ModelConfig, parseModelConfig } from './model-config';
+import { ModelRepository } from './model-repository';
+import { ModelVersion } from './model-version';
+
+export interface ModelEntry {
+  name: string;
+  config: ModelConfig;
+  configMtimeMs?: number;
+  versions: Map<number, ModelVersion>;
+}
+
+/**
+ * The models being served: what the repository holds, kept in step by a re-scan on an interval. A new
+ * version is loaded and becomes servable; a version that fails to load is FAILED and replaces nothing;
+ * a removed version is unloaded once its in-flight requests finish.
+ */
+@Injectable()
+export class ModelRegistry implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ModelRegistry.name);
+  private readonly models = new Map<string, ModelEntry>();
+  /** Versions an admin unloaded: the re-scan leaves them unloaded. */
+  private readonly pinnedUnloaded = new Set<string>();
+  private readonly listeners: (() => void)[] = [];
+  private timer?: NodeJS.Timeout;
+  private scanning?: Promise<void>;
+  initialScanDone = false;
+
+  constructor(
+    private readonly repository: ModelRepository,
+    private readonly config: ConfigService<Configuration, true>,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.rescan();
+    this.initialScanDone = true;
+    const interval = this.config.get('models', { infer: true }).rescanIntervalMs;
+    if (interval > 0) {
+      this.timer = setInterval(() => void this.rescan(), interval);
+      this.timer.unref();
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.scanning;
+    await Promise.all([...this.models.values()].flatMap((entry) => [...entry.versions.values()].map((version) => version.unload())));
+  }
+
+  /** Called whenever models, versions, states or configs change (the OpenAPI document listens). */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  notifyChange(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  list(): ModelEntry[] {
+    return [...this.models.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  get(name: string): ModelEntry | undefined {
+    return this.models.get(name);
+  }
+
+  sessionOptions(): InferenceSession.SessionOptions {
+    const threads = this.config.get('models', { infer: true }).intraOpThreads;
+    return { graphOptimizationLevel: 'all', ...(threads > 0 ? { intraOpNumThreads: threads } : {}) };
+  }
+
+  /** Re-reads the repository; concurrent calls share one scan. */
+  rescan(): Promise<void> {
+    this.scanning ??= this.scan().finally(() => (this.scanning = undefined));
+    return this.scanning;
+  }
+
+  /** Adds a version that is already loaded (an upload), replacing nothing. */
+  register(name: string, version: ModelVersion): void {
+    const entry = this.entry(name);
+    entry.versions.set(version.version, version);
+    this.pinnedUnloaded.delete(key(name, version.version));
+    this.notifyChange();
+  }
+
+  async unload(version: ModelVersion): Promise<void> {
+    this.pinnedUnloaded.add(key(version.model, version.version));
+    await version.unload();
+    this.notifyChange();
+  }
+
+  async load(version: ModelVersion): Promise<void> {
+    this.pinnedUnloaded.delete(key(version.model, version.version));
+    await version.load(this.sessionOptions());
+    this.notifyChange();
+  }
+
+  async remove(version: ModelVersion): Promise<void> {
+    const entry = this.models.get(version.model);
+    entry?.versions.delete(version.version);
+    if (entry && entry.versions.size === 0) this.models.delete(version.model);
+    await version.unload();
+    this.notifyChange();
+  }
+
+  private async scan(): Promise<void> {
+    let changed = false;
+    try {
+      const found = await this.repository.scan();
+      for (const [name, versions] of found) {
+        changed = (await this.refreshConfig(name)) || changed;
+        const entry = this.entry(name);
+        const loads = versions
+          .filter((version) => !entry.versions.has(version))
+          .map(async (version) => {
+            const modelVersion = new ModelVersion(name, version, this.repository.modelPath(name, version));
+            entry.versions.set(version, modelVersion);
+            if (this.pinnedUnloaded.has(key(name, version))) modelVersion.state = 'UNAVAILABLE';
+            else await modelVersion.load(this.sessionOptions());
+            this.logLoad(modelVersion);
+          });
+        changed = changed || loads.length > 0;
+        await Promise.all(loads);
+      }
+      for (const entry of [...this.models.values()]) {
+        for (const version of [...entry.versions.values()]) {
+          if (!found.get(entry.name)?.includes(version.version)) {
+            this.logger.log(`${entry.name} v${version.version} left the repository; unloading after in-flight requests`);
+            await this.remove(version);
+            changed = true;
+          }
+        }
+      }
+    } catch (error) {
+      this.logger.error({ err: error }, 'Scanning the model repository failed');
+    }
+    if (changed) this.notifyChange();
+  }
+
+  /** Re-reads config.json when it changed; a broken config keeps the previous one. */
+  private async refreshConfig(name: string): Promise<boolean> {
+    const entry = this.entry(name);
+    const file = await this.repository.readConfig(name);
+    if (file?.mtimeMs === entry.configMtimeMs) return false;
+    entry.configMtimeMs = file?.mtimeMs;
+    try {
+      entry.config = parseModelConfig(file?.text);
+      return true;
+    } catch (error) {
+      this.logger.error(`models/${name}/config.json is not valid (keeping the previous one): ${String(error)}`);
+      return false;
+    }
+  }
+
+  private entry(name: string): ModelEntry {
+    let entry = this.models.get(name);
+    if (!entry) {
+      entry = { name, config: new ModelConfig(), versions: new Map() };
+      this.models.set(name, entry);
+    }
+    return entry;
+  }
+
+  private logLoad(version: ModelVersion): void {
+    if (version.state === 'FAILED') this.logger.error(`${version.model} v${version.version} failed to load: ${version.error}`);
+    else this.logger.log(`${version.model} v${version.version} is ${version.state}`);
+  }
+}
+
+function key(name: string, version: number): string {
+  return `${name}/${version}`;
+}
