@@ -25,7 +25,9 @@ export function registerInferenceHooks(fastify: FastifyInstance): void {
     const successor = SUCCESSORS[route];
     if (successor) {
       const params = request.params as Record<string, string>;
-      const encoded = Object.fromEntries(Object.entries(params).map(([key, value]) => [key, encodeURIComponent(value)]));
+      const encoded = Object.fromEntries(
+        Object.entries(params).map(([key, value]) => [key, encodeURIComponent(value)]),
+      );
       void reply.header('Link', `<${successor(encoded)}>; rel="successor-version"`);
     }
     if (INFERENCE_ROUTES.has(route)) {

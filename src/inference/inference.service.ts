@@ -32,9 +32,13 @@ export class InferenceService {
     usage.model = version.model;
     usage.version = String(version.version);
     if (version.state !== 'READY' || !version.signature) {
-      throw new DomainError(ModelErrorCode.ModelNotReady, `Model ${name} version ${version.version} is ${version.state}.`, {
-        retryAfterSeconds: NOT_READY_RETRY_SECONDS,
-      });
+      throw new DomainError(
+        ModelErrorCode.ModelNotReady,
+        `Model ${name} version ${version.version} is ${version.state}.`,
+        {
+          retryAfterSeconds: NOT_READY_RETRY_SECONDS,
+        },
+      );
     }
     return version;
   }
@@ -51,11 +55,19 @@ export class InferenceService {
     }
     const missing = inputs.filter((input) => !names.includes(input.name));
     if (missing.length > 0) {
-      throw new DomainError(ModelErrorCode.MissingInput, `Missing input ${missing.map((input) => `"${input.name}"`).join(', ')}; the model takes ${describeInputs(inputs)}.`);
+      throw new DomainError(
+        ModelErrorCode.MissingInput,
+        `Missing input ${missing.map((input) => `"${input.name}"`).join(', ')}; the model takes ${describeInputs(inputs)}.`,
+      );
     }
   }
 
-  async run(request: FastifyRequest, version: ModelVersion, feeds: Record<string, Tensor>, outputNames?: string[]): Promise<RunResult> {
+  async run(
+    request: FastifyRequest,
+    version: ModelVersion,
+    feeds: Record<string, Tensor>,
+    outputNames?: string[],
+  ): Promise<RunResult> {
     const result = await version.run(feeds, outputNames);
     const usage = usageContext(request);
     usage.queueMs = result.queueMs;

@@ -28,7 +28,11 @@ export class ModelsController {
   /** One version (a number, `latest` or an alias). */
   @Get(':name/versions/:version')
   @ApiNotFoundResponse()
-  getModelVersion(@CurrentPrincipal() principal: Principal, @Param('name') name: string, @Param('version') version: string): ModelDetailDto {
+  getModelVersion(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name') name: string,
+    @Param('version') version: string,
+  ): ModelDetailDto {
     return this.catalog.getModelVersion(principal, name, version);
   }
 }

@@ -54,7 +54,11 @@ export class OipController {
 
   @Scopes(Scope.ModelsRead)
   @Get('models/:name/ready')
-  getModelReady(@CurrentPrincipal() principal: Principal, @Param('name') name: string, @Res({ passthrough: true }) reply: FastifyReply) {
+  getModelReady(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name') name: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const result = this.oip.modelReady(principal, name);
     if (!result.ready) void reply.status(400);
     return result;

@@ -46,18 +46,39 @@ export class OipService {
     return { name, ready: this.resolver.version(principal, name, reference).state === 'READY' };
   }
 
-  async infer(request: FastifyRequest, principal: Principal, name: string, reference: string | undefined, body: unknown): Promise<OipInferResponseDto> {
+  async infer(
+    request: FastifyRequest,
+    principal: Principal,
+    name: string,
+    reference: string | undefined,
+    body: unknown,
+  ): Promise<OipInferResponseDto> {
     const version = this.inference.readyVersion(request, principal, name, reference);
     const { id, inputs, outputs: requested } = parseRequest(body);
-    this.inference.assertInputNames(version, inputs.map((input) => input.name));
+    this.inference.assertInputNames(
+      version,
+      inputs.map((input) => input.name),
+    );
     const feeds: Record<string, Tensor> = {};
     for (const spec of version.signature!.inputs) {
       const input = inputs.find((candidate) => candidate.name === spec.name)!;
-      feeds[spec.name] = decodeDeclared(spec, input.datatype, input.shape, input.data, this.inference.maxTensorElements);
+      feeds[spec.name] = decodeDeclared(
+        spec,
+        input.datatype,
+        input.shape,
+        input.data,
+        this.inference.maxTensorElements,
+      );
     }
     const outputNames = requested?.map((output) => output.name);
-    const unknown = outputNames?.filter((outputName) => !version.signature!.outputs.some((spec) => spec.name === outputName));
-    if (unknown?.length) throw new DomainError(ModelErrorCode.UnknownOutput, `Unknown output ${unknown.map((n) => `"${n.slice(0, 64)}"`).join(', ')}.`);
+    const unknown = outputNames?.filter(
+      (outputName) => !version.signature!.outputs.some((spec) => spec.name === outputName),
+    );
+    if (unknown?.length)
+      throw new DomainError(
+        ModelErrorCode.UnknownOutput,
+        `Unknown output ${unknown.map((n) => `"${n.slice(0, 64)}"`).join(', ')}.`,
+      );
     const { outputs } = await this.inference.run(request, version, feeds, outputNames);
     return {
       model_name: version.model,
@@ -82,21 +103,31 @@ interface ParsedInput {
 
 function parseRequest(body: unknown): { id?: string; inputs: ParsedInput[]; outputs?: { name: string }[] } {
   const invalid = (message: string) => new DomainError(ModelErrorCode.InvalidInput, message);
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('The body must be a JSON object with "inputs".');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw invalid('The body must be a JSON object with "inputs".');
   const { id, inputs, outputs } = body as { id?: unknown; inputs?: unknown; outputs?: unknown };
   if (id !== undefined && typeof id !== 'string') throw invalid('"id" must be a string.');
   if (!Array.isArray(inputs) || inputs.length === 0) throw invalid('"inputs" must be a non-empty array of tensors.');
   const parsed = inputs.map((input: unknown, index) => {
     const tensor = input as Partial<ParsedInput> | null;
-    if (typeof tensor !== 'object' || tensor === null || typeof tensor.name !== 'string' || typeof tensor.datatype !== 'string') {
+    if (
+      typeof tensor !== 'object' ||
+      tensor === null ||
+      typeof tensor.name !== 'string' ||
+      typeof tensor.datatype !== 'string'
+    ) {
       throw invalid(`inputs[${index}] needs "name", "shape", "datatype" and "data".`);
     }
-    if (tensor.shape === undefined || tensor.data === undefined) throw invalid(`Input "${tensor.name.slice(0, 64)}" needs "shape" and "data".`);
+    if (tensor.shape === undefined || tensor.data === undefined)
+      throw invalid(`Input "${tensor.name.slice(0, 64)}" needs "shape" and "data".`);
     return tensor as ParsedInput;
   });
   const names = parsed.map((input) => input.name);
   if (new Set(names).size !== names.length) throw invalid('Each input may appear once.');
-  if (outputs !== undefined && (!Array.isArray(outputs) || !outputs.every((output) => typeof (output as { name?: unknown })?.name === 'string'))) {
+  if (
+    outputs !== undefined &&
+    (!Array.isArray(outputs) || !outputs.every((output) => typeof (output as { name?: unknown })?.name === 'string'))
+  ) {
     throw invalid('"outputs" must be an array of {"name"}.');
   }
   return { id, inputs: parsed, outputs: outputs as { name: string }[] | undefined };

@@ -18,7 +18,13 @@ export class PredictService {
     private readonly resolver: ModelResolver,
   ) {}
 
-  async predict(request: FastifyRequest, principal: Principal, name: string, reference: string | undefined, body: unknown): Promise<PredictResponseDto> {
+  async predict(
+    request: FastifyRequest,
+    principal: Principal,
+    name: string,
+    reference: string | undefined,
+    body: unknown,
+  ): Promise<PredictResponseDto> {
     const version = this.inference.readyVersion(request, principal, name, reference);
     const feeds = this.feeds(version, body);
     const { outputs } = await this.inference.run(request, version, feeds);
@@ -26,7 +32,12 @@ export class PredictService {
     const encoded: Record<string, unknown> = {};
     for (const [outputName, tensor] of Object.entries(outputs)) encoded[outputName] = nestedValues(tensor);
     const predictions = this.predictions(outputs, labels);
-    return { model: version.model, version: String(version.version), outputs: encoded, ...(predictions ? { predictions } : {}) };
+    return {
+      model: version.model,
+      version: String(version.version),
+      outputs: encoded,
+      ...(predictions ? { predictions } : {}),
+    };
   }
 
   private feeds(version: ModelVersion, body: unknown): Record<string, Tensor> {
@@ -37,16 +48,26 @@ export class PredictService {
     }
     const { inputs: named, instances, ...rest } = body as { inputs?: unknown; instances?: unknown };
     const extra = Object.keys(rest);
-    if (extra.length > 0) throw invalid(`Unexpected field ${extra.map((field) => `"${field.slice(0, 40)}"`).join(', ')}; send "inputs" or "instances".`);
-    if ((named === undefined) === (instances === undefined)) throw invalid('Send exactly one of "inputs" or "instances".');
+    if (extra.length > 0)
+      throw invalid(
+        `Unexpected field ${extra.map((field) => `"${field.slice(0, 40)}"`).join(', ')}; send "inputs" or "instances".`,
+      );
+    if ((named === undefined) === (instances === undefined))
+      throw invalid('Send exactly one of "inputs" or "instances".');
     if (instances !== undefined) {
-      if (inputs.length !== 1) throw invalid(`"instances" is only for single-input models; this one takes ${inputs.length} inputs: use "inputs".`);
+      if (inputs.length !== 1)
+        throw invalid(
+          `"instances" is only for single-input models; this one takes ${inputs.length} inputs: use "inputs".`,
+        );
       if (!Array.isArray(instances)) throw invalid('"instances" must be an array of rows.');
       return { [inputs[0].name]: decodeNested(inputs[0], instances, max) };
     }
-    if (typeof named !== 'object' || named === null || Array.isArray(named)) throw invalid('"inputs" must be an object of input name to array.');
+    if (typeof named !== 'object' || named === null || Array.isArray(named))
+      throw invalid('"inputs" must be an object of input name to array.');
     this.inference.assertInputNames(version, Object.keys(named));
-    return Object.fromEntries(inputs.map((spec) => [spec.name, decodeNested(spec, (named as Record<string, unknown>)[spec.name], max)]));
+    return Object.fromEntries(
+      inputs.map((spec) => [spec.name, decodeNested(spec, (named as Record<string, unknown>)[spec.name], max)]),
+    );
   }
 
   private predictions(outputs: Record<string, Tensor>, labels: Record<string, string[]>): PredictionDto[] | undefined {

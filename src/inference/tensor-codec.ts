@@ -14,12 +14,20 @@ function shapeError(spec: TensorSpec, received: readonly number[], why = ''): Do
   return new DomainError(
     ModelErrorCode.InvalidInputShape,
     `Input "${spec.name}": expected shape ${formatShape(spec.shape)} (-1 = any size), received ${formatShape(received)}${why ? `: ${why}` : ''}.`,
-    { errors: [{ field: `inputs.${spec.name}`, message: `expected shape ${formatShape(spec.shape)}, received ${formatShape(received)}` }] },
+    {
+      errors: [
+        {
+          field: `inputs.${spec.name}`,
+          message: `expected shape ${formatShape(spec.shape)}, received ${formatShape(received)}`,
+        },
+      ],
+    },
   );
 }
 
 function assertShape(spec: TensorSpec, shape: readonly number[], maxElements: number): number {
-  if (shape.length !== spec.shape.length) throw shapeError(spec, shape, `rank ${shape.length} instead of ${spec.shape.length}`);
+  if (shape.length !== spec.shape.length)
+    throw shapeError(spec, shape, `rank ${shape.length} instead of ${spec.shape.length}`);
   shape.forEach((size, axis) => {
     const expected = spec.shape[axis];
     if (!Number.isInteger(size) || size < 1) throw shapeError(spec, shape, `dimension ${axis} is empty`);
@@ -36,7 +44,10 @@ function assertShape(spec: TensorSpec, shape: readonly number[], maxElements: nu
 }
 
 /** Converts one JSON value into the element type, or explains why it cannot be. */
-function writer(spec: TensorSpec, datatype: OipDatatype): (target: Writable, index: number, value: unknown, where: () => string) => void {
+function writer(
+  spec: TensorSpec,
+  datatype: OipDatatype,
+): (target: Writable, index: number, value: unknown, where: () => string) => void {
   const info = TYPE_INFO[datatype];
   const fail = (value: unknown, where: () => string, expected: string): never => {
     throw new DomainError(
@@ -59,7 +70,12 @@ function writer(spec: TensorSpec, datatype: OipDatatype): (target: Writable, ind
       };
     case 'integer':
       return (target, index, value, where) => {
-        if (typeof value !== 'number' || !Number.isInteger(value) || value < (info.min as number) || value > (info.max as number)) {
+        if (
+          typeof value !== 'number' ||
+          !Number.isInteger(value) ||
+          value < (info.min as number) ||
+          value > (info.max as number)
+        ) {
           fail(value, where, `integers from ${String(info.min)} to ${String(info.max)}`);
         }
         (target as Int32Array)[index] = value as number;
@@ -114,7 +130,11 @@ export function decodeNested(spec: TensorSpec, value: unknown, maxElements: numb
     }
     if (!Array.isArray(node) || node.length !== shape[axis]) {
       const length = Array.isArray(node) ? node.length : 'not an array';
-      throw shapeError(spec, shape, `the array at [${path.join('][')}] has length ${length}, not ${shape[axis]} (ragged)`);
+      throw shapeError(
+        spec,
+        shape,
+        `the array at [${path.join('][')}] has length ${length}, not ${shape[axis]} (ragged)`,
+      );
     }
     for (let i = 0; i < node.length; i++) {
       path.push(i);
@@ -123,7 +143,7 @@ export function decodeNested(spec: TensorSpec, value: unknown, maxElements: numb
     }
   };
   walk(value, 0);
-  return new Tensor(ortType(spec.datatype), data as never, shape);
+  return new Tensor(ortType(spec.datatype), data, shape);
 }
 
 /**
@@ -137,13 +157,20 @@ export function decodeDeclared(
   maxElements: number,
 ): Tensor {
   if (datatype !== spec.datatype) {
-    throw new DomainError(ModelErrorCode.InvalidDatatype, `Input "${spec.name}" has datatype ${spec.datatype}, not ${datatype}.`);
+    throw new DomainError(
+      ModelErrorCode.InvalidDatatype,
+      `Input "${spec.name}" has datatype ${spec.datatype}, not ${datatype}.`,
+    );
   }
   if (!Array.isArray(shape) || !shape.every((size) => Number.isInteger(size))) {
-    throw new DomainError(ModelErrorCode.InvalidInputShape, `Input "${spec.name}": shape must be an array of integers.`);
+    throw new DomainError(
+      ModelErrorCode.InvalidInputShape,
+      `Input "${spec.name}": shape must be an array of integers.`,
+    );
   }
   const elements = assertShape(spec, shape as number[], maxElements);
-  if (!Array.isArray(data)) throw new DomainError(ModelErrorCode.InvalidInput, `Input "${spec.name}": data must be an array.`);
+  if (!Array.isArray(data))
+    throw new DomainError(ModelErrorCode.InvalidInput, `Input "${spec.name}": data must be an array.`);
   const flat = data.flat(Infinity) as unknown[];
   if (flat.length !== elements) {
     throw new DomainError(
@@ -154,7 +181,7 @@ export function decodeDeclared(
   const target = TYPE_INFO[spec.datatype].create(elements);
   const write = writer(spec, spec.datatype);
   for (let i = 0; i < flat.length; i++) write(target, i, flat[i], () => `[${i}] (flat)`);
-  return new Tensor(ortType(spec.datatype), target as never, shape as number[]);
+  return new Tensor(ortType(spec.datatype), target, shape as number[]);
 }
 
 /** Tensor values as JSON values (int64 as numbers, bool as booleans, FP16 as numbers). */

@@ -49,7 +49,20 @@ export interface TypeInfo {
   /** Inclusive range for integer types. */
   min?: number | bigint;
   max?: number | bigint;
-  create(length: number): Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array | Uint16Array | string[];
+  create(
+    length: number,
+  ):
+    | Float32Array
+    | Float64Array
+    | Int8Array
+    | Uint8Array
+    | Int16Array
+    | Uint16Array
+    | Int32Array
+    | Uint32Array
+    | BigInt64Array
+    | BigUint64Array
+    | string[];
 }
 
 export const TYPE_INFO: Record<OipDatatype, TypeInfo> = {
@@ -61,7 +74,12 @@ export const TYPE_INFO: Record<OipDatatype, TypeInfo> = {
   INT8: { kind: 'integer', min: -128, max: 127, create: (n) => new Int8Array(n) },
   INT16: { kind: 'integer', min: -32_768, max: 32_767, create: (n) => new Int16Array(n) },
   INT32: { kind: 'integer', min: -2_147_483_648, max: 2_147_483_647, create: (n) => new Int32Array(n) },
-  INT64: { kind: 'bigint', min: -9_223_372_036_854_775_808n, max: 9_223_372_036_854_775_807n, create: (n) => new BigInt64Array(n) },
+  INT64: {
+    kind: 'bigint',
+    min: -9_223_372_036_854_775_808n,
+    max: 9_223_372_036_854_775_807n,
+    create: (n) => new BigInt64Array(n),
+  },
   // FP16 travels as float32 values in JSON; ONNX Runtime takes a Uint16Array of half-precision bits.
   FP16: { kind: 'float', create: (n) => new Uint16Array(n) },
   FP32: { kind: 'float', create: (n) => new Float32Array(n) },

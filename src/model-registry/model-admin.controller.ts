@@ -21,10 +21,15 @@ export class ModelAdminController {
 
   /** Upload a new version as raw ONNX bytes; it is loaded before it is published. */
   @Put(':name/versions/:version')
+  @HttpCode(201)
   @ApiConsumes('application/octet-stream')
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
   @ApiConflictResponse({ description: 'The version exists (versions are immutable).' })
-  uploadModelVersion(@Param('name') name: string, @Param('version') version: string, @Body() body: unknown): Promise<ModelVersionDto> {
+  uploadModelVersion(
+    @Param('name') name: string,
+    @Param('version') version: string,
+    @Body() body: unknown,
+  ): Promise<ModelVersionDto> {
     return this.admin.uploadModelVersion(name, version, body);
   }
 
@@ -52,7 +57,11 @@ export class ModelAdminController {
 
   @Put(':name/aliases/:alias')
   @ApiNotFoundResponse()
-  setModelAlias(@Param('name') name: string, @Param('alias') alias: string, @Body() body: SetAliasDto): Promise<ModelSummaryDto> {
+  setModelAlias(
+    @Param('name') name: string,
+    @Param('alias') alias: string,
+    @Body() body: SetAliasDto,
+  ): Promise<ModelSummaryDto> {
     return this.admin.setModelAlias(name, alias, body?.version);
   }
 }

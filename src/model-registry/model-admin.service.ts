@@ -32,7 +32,10 @@ export class ModelAdminService {
     assertModelName(name);
     const number = assertVersionNumber(versionSegment);
     if (!Buffer.isBuffer(body) || body.length === 0) {
-      throw new DomainError(CommonErrorCode.UnsupportedMediaType, 'Send the ONNX model as the raw body with Content-Type: application/octet-stream.');
+      throw new DomainError(
+        CommonErrorCode.UnsupportedMediaType,
+        'Send the ONNX model as the raw body with Content-Type: application/octet-stream.',
+      );
     }
     if (this.registry.get(name)?.versions.has(number)) throw versionExists(name, number);
     const staged = await this.repository.stage(name, body);
@@ -41,7 +44,8 @@ export class ModelAdminService {
       session = await InferenceSession.create(body, this.registry.sessionOptions());
     } catch (error) {
       await this.repository.discard(staged);
-      const reason = error instanceof Error ? error.message.replace(/\/onnxruntime_src\/\S+/g, '').slice(0, 300) : 'unknown';
+      const reason =
+        error instanceof Error ? error.message.replace(/\/onnxruntime_src\/\S+/g, '').slice(0, 300) : 'unknown';
       throw new DomainError(ModelErrorCode.InvalidModel, `ONNX Runtime cannot load this model: ${reason}`);
     }
     if (!(await this.repository.publish(staged, name, number))) {
@@ -78,12 +82,19 @@ export class ModelAdminService {
     if (!ALIAS.test(alias) || alias === 'latest') {
       throw new DomainError(CommonErrorCode.ValidationFailed, `"${alias.slice(0, 40)}" is not a valid alias name.`);
     }
-    const pointsAtAlias = alias === 'default' && typeof target === 'string' && target !== 'default' && entry.config.aliases?.[target] !== undefined;
+    const pointsAtAlias =
+      alias === 'default' &&
+      typeof target === 'string' &&
+      target !== 'default' &&
+      entry.config.aliases?.[target] !== undefined;
     const version = typeof target === 'string' && /^[1-9]\d*$/.test(target) ? Number(target) : target;
     if (!pointsAtAlias && !(isVersionNumber(version) && entry.versions.has(version))) {
       throw new DomainError(ModelErrorCode.VersionNotFound, `Model ${name} has no version ${String(target)}.`);
     }
-    const config = { ...entry.config, aliases: { ...entry.config.aliases, [alias]: pointsAtAlias ? (target as string) : (version as number) } };
+    const config = {
+      ...entry.config,
+      aliases: { ...entry.config.aliases, [alias]: pointsAtAlias ? target : (version as number) },
+    };
     await this.repository.writeConfig(name, stripUndefined(config));
     entry.config = config;
     this.registry.notifyChange();
@@ -97,7 +108,10 @@ export class ModelAdminService {
 }
 
 function versionExists(name: string, version: number): DomainError {
-  return new DomainError(ModelErrorCode.VersionExists, `Model ${name} already has version ${version}; versions are immutable.`);
+  return new DomainError(
+    ModelErrorCode.VersionExists,
+    `Model ${name} already has version ${version}; versions are immutable.`,
+  );
 }
 
 function stripUndefined(value: object): object {

@@ -21,7 +21,10 @@ export class ModelCatalogService {
 
   getModel(principal: Principal, name: string): ModelDetailDto {
     const entry = this.resolver.model(principal, name);
-    return { ...this.summary(entry), versionDetails: this.sortedVersions(entry).map((version) => this.versionDetail(entry, version)) };
+    return {
+      ...this.summary(entry),
+      versionDetails: this.sortedVersions(entry).map((version) => this.versionDetail(entry, version)),
+    };
   }
 
   getModelVersion(principal: Principal, name: string, reference: string): ModelDetailDto {

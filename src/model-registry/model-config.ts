@@ -60,7 +60,8 @@ export function parseModelConfig(text: string | undefined): ModelConfig {
   if (errors.length > 0) throw new Error(errors.map((error) => error.toString()).join('; '));
   for (const [alias, target] of Object.entries(config.aliases ?? {})) {
     const valid = alias === 'default' ? typeof target === 'string' || isVersionNumber(target) : isVersionNumber(target);
-    if (!valid || !/^[a-z][a-z0-9_-]{0,31}$/.test(alias)) throw new Error(`alias ${alias} -> ${String(target)} is not valid`);
+    if (!valid || !/^[a-z][a-z0-9_-]{0,31}$/.test(alias))
+      throw new Error(`alias ${alias} -> ${String(target)} is not valid`);
   }
   for (const [output, labels] of Object.entries(config.labels ?? {})) {
     if (!Array.isArray(labels) || !labels.every((label) => typeof label === 'string')) {

@@ -27,9 +27,16 @@ export class ModelDocsContributor {
       const version = number === undefined ? undefined : entry.versions.get(number);
       if (!version?.signature || version.state !== 'READY') continue;
       const tag = `model: ${entry.name}`;
-      document.tags = [...(document.tags ?? []), { name: tag, description: entry.config.description ?? `Model ${entry.name}` }];
-      document.paths[`/v1/models/${entry.name}/predict`] = { post: this.predictOperation(entry, version.signature.inputs, version.signature.outputs, tag) };
-      document.paths[`/v2/models/${entry.name}/infer`] = { post: this.inferOperation(entry, version.signature.inputs, version.signature.outputs, tag) };
+      document.tags = [
+        ...(document.tags ?? []),
+        { name: tag, description: entry.config.description ?? `Model ${entry.name}` },
+      ];
+      document.paths[`/v1/models/${entry.name}/predict`] = {
+        post: this.predictOperation(entry, version.signature.inputs, version.signature.outputs, tag),
+      };
+      document.paths[`/v2/models/${entry.name}/infer`] = {
+        post: this.inferOperation(entry, version.signature.inputs, version.signature.outputs, tag),
+      };
     }
   }
 
@@ -71,7 +78,10 @@ export class ModelDocsContributor {
                     ? {
                         predictions: {
                           type: 'array',
-                          items: { type: 'object', properties: { label: { type: 'string' }, score: { type: 'number' } } },
+                          items: {
+                            type: 'object',
+                            properties: { label: { type: 'string' }, score: { type: 'number' } },
+                          },
                         },
                       }
                     : {}),
@@ -114,7 +124,14 @@ export class ModelDocsContributor {
               properties: {
                 id: { type: 'string' },
                 inputs: { type: 'array', items: tensor(inputs), minItems: inputs.length, maxItems: inputs.length },
-                outputs: { type: 'array', items: { type: 'object', required: ['name'], properties: { name: { type: 'string', enum: outputs.map((spec) => spec.name) } } } },
+                outputs: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    required: ['name'],
+                    properties: { name: { type: 'string', enum: outputs.map((spec) => spec.name) } },
+                  },
+                },
               },
             },
             example: {

@@ -28,7 +28,10 @@ export function parseVersionNumber(segment: string): number | undefined {
 export function assertVersionNumber(segment: string): number {
   const version = parseVersionNumber(segment);
   if (version === undefined) {
-    throw new DomainError(ModelErrorCode.InvalidModelName, `"${segment.slice(0, 20)}" is not a valid version: use a positive integer.`);
+    throw new DomainError(
+      ModelErrorCode.InvalidModelName,
+      `"${segment.slice(0, 20)}" is not a valid version: use a positive integer.`,
+    );
   }
   return version;
 }

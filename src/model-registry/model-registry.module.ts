@@ -13,7 +13,14 @@ import { ModelResolver } from './model-resolver';
 @Module({
   imports: [TerminusModule],
   controllers: [ModelAdminController],
-  providers: [ModelRepository, ModelRegistry, ModelResolver, ModelCatalogService, ModelAdminService, ModelDocsContributor],
+  providers: [
+    ModelRepository,
+    ModelRegistry,
+    ModelResolver,
+    ModelCatalogService,
+    ModelAdminService,
+    ModelDocsContributor,
+  ],
   exports: [ModelRegistry, ModelResolver, ModelCatalogService],
 })
 export class ModelRegistryModule implements OnModuleInit {
@@ -34,7 +41,9 @@ export class ModelRegistryModule implements OnModuleInit {
         ready: versions.filter((version) => version.state === 'READY').length,
         failed: versions.filter((version) => version.state === 'FAILED').length,
       };
-      return Promise.resolve(this.registry.initialScanDone ? indicator.up(details) : indicator.down({ ...details, state: 'loading' }));
+      return Promise.resolve(
+        this.registry.initialScanDone ? indicator.up(details) : indicator.down({ ...details, state: 'loading' }),
+      );
     });
     this.docs.addContributor((document) => this.modelDocs.contribute(document));
     this.registry.onChange(() => this.docs.invalidate());

@@ -47,7 +47,9 @@ export class ModelRegistry implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.scanning;
-    await Promise.all([...this.models.values()].flatMap((entry) => [...entry.versions.values()].map((version) => version.unload())));
+    await Promise.all(
+      [...this.models.values()].flatMap((entry) => [...entry.versions.values()].map((version) => version.unload())),
+    );
   }
 
   /** Called whenever models, versions, states or configs change (the OpenAPI document listens). */
@@ -128,7 +130,9 @@ export class ModelRegistry implements OnApplicationBootstrap, OnApplicationShutd
       for (const entry of [...this.models.values()]) {
         for (const version of [...entry.versions.values()]) {
           if (!found.get(entry.name)?.includes(version.version)) {
-            this.logger.log(`${entry.name} v${version.version} left the repository; unloading after in-flight requests`);
+            this.logger.log(
+              `${entry.name} v${version.version} left the repository; unloading after in-flight requests`,
+            );
             await this.remove(version);
             changed = true;
           }
@@ -165,7 +169,8 @@ export class ModelRegistry implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private logLoad(version: ModelVersion): void {
-    if (version.state === 'FAILED') this.logger.error(`${version.model} v${version.version} failed to load: ${version.error}`);
+    if (version.state === 'FAILED')
+      this.logger.error(`${version.model} v${version.version} failed to load: ${version.error}`);
     else this.logger.log(`${version.model} v${version.version} is ${version.state}`);
   }
 }

@@ -28,7 +28,10 @@ export class ModelResolver {
     const number = this.versionNumber(entry, reference);
     const version = number === undefined ? undefined : entry.versions.get(number);
     if (!version) {
-      throw new DomainError(ModelErrorCode.VersionNotFound, `Model ${name} has no version ${String(reference ?? number ?? '')}.`.replace(/ \.$/, '.'));
+      throw new DomainError(
+        ModelErrorCode.VersionNotFound,
+        `Model ${name} has no version ${String(reference ?? number ?? '')}.`.replace(/ \.$/, '.'),
+      );
     }
     return version;
   }

@@ -88,5 +88,9 @@ export class ModelVersion {
 function describeLoadError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   // ONNX Runtime messages can name source files of its own build; keep the reason, not the path.
-  return message.replace(/\/onnxruntime_src\/\S+/g, '').replace(/\s+/g, ' ').trim().slice(0, 500);
+  return message
+    .replace(/\/onnxruntime_src\/\S+/g, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 500);
 }

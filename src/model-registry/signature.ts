@@ -17,10 +17,15 @@ export interface Signature {
 export function signatureOf(session: InferenceSession): Signature {
   const specs = (metadata: readonly InferenceSession.ValueMetadata[]): TensorSpec[] =>
     metadata.map((value) => {
-      if (!value.isTensor) throw new Error(`${value.name} is not a tensor; only tensor inputs and outputs are supported`);
+      if (!value.isTensor)
+        throw new Error(`${value.name} is not a tensor; only tensor inputs and outputs are supported`);
       const datatype = oipDatatype(value.type);
       if (!datatype) throw new Error(`${value.name} has the unsupported element type ${value.type}`);
-      return { name: value.name, datatype, shape: value.shape.map((dim) => (typeof dim === 'number' && dim >= 0 ? dim : -1)) };
+      return {
+        name: value.name,
+        datatype,
+        shape: value.shape.map((dim) => (typeof dim === 'number' && dim >= 0 ? dim : -1)),
+      };
     });
   return { inputs: specs(session.inputMetadata), outputs: specs(session.outputMetadata) };
 }
