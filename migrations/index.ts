@@ -1,8 +1,9 @@
 import { MigrationInterface } from 'typeorm';
 import { Identity1795580429354 } from './1795580429354-Identity';
+import { Usage1795582000000 } from './1795582000000-Usage';
 
 /**
  * Every migration, in order. `npm run migration:generate -- migrations/<Name>` writes a new file;
  * add its class here (a test fails when a file in this folder is missing from the list).
  */
-export const migrations: (new () => MigrationInterface)[] = [Identity1795580429354];
+export const migrations: (new () => MigrationInterface)[] = [Identity1795580429354, Usage1795582000000];

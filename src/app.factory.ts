@@ -9,6 +9,8 @@ import { Configuration } from './config/configuration';
 import { setupDocs } from './docs/setup-docs';
 import { MetricsService } from './observability/metrics.service';
 import { REQUEST_ID_HEADER, requestIdOf } from './observability/request-id';
+import { registerUsageHook } from './usage/usage-hook';
+import { UsageRecorder } from './usage/usage-recorder.service';
 import { version } from './version';
 
 /**
@@ -53,6 +55,7 @@ export async function createApp(
     ],
   });
   observeRequests(adapter.getInstance(), app.get(MetricsService));
+  registerUsageHook(adapter.getInstance(), app.get(UsageRecorder));
   setupDocs(app, configuration.app, version);
   return app;
 }

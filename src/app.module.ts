@@ -9,6 +9,8 @@ import { DatabaseModule } from './database/database.module';
 import { DocsModule } from './docs/docs.module';
 import { HealthModule } from './health/health.module';
 import { InferenceModule } from './inference/inference.module';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
+import { UsageModule } from './usage/usage.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { ObservabilityModule } from './observability/observability.module';
 
@@ -27,6 +29,8 @@ export class AppModule {
         DocsModule,
         HealthModule,
         AuthModule,
+        RateLimitModule,
+        UsageModule,
         InferenceModule,
         ...extraImports,
       ],

@@ -4,6 +4,7 @@ import { ConfigValidationError } from './config.errors';
 import { DatabaseConfig, DatabaseEnv, toDatabaseConfig } from './database.config';
 import { Env, validateNamespace } from './env';
 import { ModelsConfig, ModelsEnv, toModelsConfig } from './models.config';
+import { toUsageConfig, UsageConfig, UsageEnv } from './usage.config';
 
 /** The whole validated configuration, one key per namespace. */
 export interface Configuration {
@@ -11,6 +12,7 @@ export interface Configuration {
   database: DatabaseConfig;
   auth: AuthConfig;
   models: ModelsConfig;
+  usage: UsageConfig;
 }
 
 /**
@@ -23,11 +25,13 @@ export function loadConfiguration(env: Env = process.env): Configuration {
   const database = validateNamespace(DatabaseEnv, env, problems);
   const auth = validateNamespace(AuthEnv, env, problems);
   const models = validateNamespace(ModelsEnv, env, problems);
+  const usage = validateNamespace(UsageEnv, env, problems);
   if (problems.length > 0) throw new ConfigValidationError(problems);
   return {
     app: toAppConfig(app),
     database: toDatabaseConfig(database),
     auth: toAuthConfig(auth),
     models: toModelsConfig(models),
+    usage: toUsageConfig(usage),
   };
 }

@@ -1,3 +1,4 @@
+import { RateLimitErrorCode } from '../../rate-limit/rate-limit.errors';
 import { ModelErrorCode } from '../../model-registry/model.errors';
 import { OAuthErrorCode } from '../../oauth/oauth.errors';
 /**
@@ -20,4 +21,4 @@ export enum CommonErrorCode {
   InternalError = 'internal_error',
 }
 
-export type ErrorCode = CommonErrorCode | OAuthErrorCode | ModelErrorCode;
+export type ErrorCode = CommonErrorCode | OAuthErrorCode | ModelErrorCode | RateLimitErrorCode;

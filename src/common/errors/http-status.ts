@@ -1,5 +1,6 @@
 import { ModelErrorCode } from '../../model-registry/model.errors';
 import { OAuthErrorCode } from '../../oauth/oauth.errors';
+import { RateLimitErrorCode } from '../../rate-limit/rate-limit.errors';
 import { CommonErrorCode, ErrorCode } from './error-codes';
 
 /** The HTTP status of each error code. Exhaustive: a new code does not compile until it is mapped. */
@@ -59,6 +60,9 @@ export function statusOf(code: ErrorCode): number {
       return 503;
     case ModelErrorCode.InferenceTimeout:
       return 504;
+    case RateLimitErrorCode.RateLimited:
+    case RateLimitErrorCode.QuotaExceeded:
+      return 429;
   }
 }
 

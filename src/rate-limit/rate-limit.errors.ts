@@ -1,0 +1,4 @@
+export enum RateLimitErrorCode {
+  RateLimited = 'rate_limited',
+  QuotaExceeded = 'quota_exceeded',
+}

@@ -1,0 +1,132 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { BUCKETS, bucketOf } from './latency-histogram';
+import { UsageEvent } from './usage-event';
+
+const COLUMNS: [keyof UsageEvent, string, string][] = [
+  ['occurredAt', 'occurred_at', 'timestamptz'],
+  ['requestId', 'request_id', 'varchar'],
+  ['principalType', 'principal_type', 'varchar'],
+  ['principalId', 'principal_id', 'varchar'],
+  ['apiVersion', 'api_version', 'varchar'],
+  ['method', 'method', 'varchar'],
+  ['route', 'route', 'varchar'],
+  ['model', 'model', 'varchar'],
+  ['modelVersion', 'model_version', 'varchar'],
+  ['status', 'status', 'smallint'],
+  ['errorCode', 'error_code', 'varchar'],
+  ['latencyMs', 'latency_ms', 'real'],
+  ['queueMs', 'queue_ms', 'real'],
+  ['inferMs', 'infer_ms', 'real'],
+  ['requestBytes', 'request_bytes', 'integer'],
+  ['responseBytes', 'response_bytes', 'integer'],
+  ['batchItems', 'batch_items', 'integer'],
+];
+
+/**
+ * One statement writes a batch: new request ids claim a row in the ledger (a retry, or a replay of
+ * a batch whose commit was not acknowledged, claims nothing), the claimed events are inserted and
+ * the hourly rollups are upserted from exactly those rows. Column arrays go through `unnest`, so a
+ * batch is one round trip whatever its size.
+ */
+const INSERT_BATCH = `
+WITH incoming AS (
+  SELECT DISTINCT ON (principal_id, request_id) *
+  FROM unnest(${COLUMNS.map((column, index) => `$${index + 1}::${column[2]}[]`).join(', ')})
+    AS t(${COLUMNS.map((column) => column[1]).join(', ')})
+),
+claimed AS (
+  INSERT INTO usage_request_ids (principal_id, request_id, first_seen)
+  SELECT principal_id, request_id, occurred_at FROM incoming
+  ON CONFLICT DO NOTHING
+  RETURNING principal_id, request_id
+),
+fresh AS (
+  SELECT incoming.* FROM incoming JOIN claimed USING (principal_id, request_id)
+),
+inserted AS (
+  INSERT INTO usage_events (${COLUMNS.map((column) => column[1]).join(', ')})
+  SELECT ${COLUMNS.map((column) => column[1]).join(', ')} FROM fresh
+  ON CONFLICT DO NOTHING
+  RETURNING occurred_at, principal_type, principal_id, model, model_version, status, latency_ms
+),
+hist AS (
+  SELECT date_trunc('hour', occurred_at) AS bucket, principal_type, principal_id,
+         coalesce(model, '') AS model, coalesce(model_version, '') AS model_version, status,
+         count(*) AS requests, count(*) FILTER (WHERE status >= 400) AS errors,
+         sum(latency_ms) AS latency_sum_ms,
+         array_agg(${bucketSql('latency_ms')}) AS buckets
+  FROM inserted
+  GROUP BY 1, 2, 3, 4, 5, 6
+)
+INSERT INTO usage_rollups_hourly AS r
+  (bucket, principal_type, principal_id, model, model_version, status, requests, errors, latency_sum_ms, latency_histogram)
+SELECT bucket, principal_type, principal_id, model, model_version, status, requests, errors, latency_sum_ms,
+       (SELECT array_agg((SELECT count(*) FROM unnest(buckets) b WHERE b = i)::int ORDER BY i) FROM generate_series(0, ${BUCKETS - 1}) i)
+FROM hist
+ON CONFLICT (bucket, principal_id, model, model_version, status) DO UPDATE SET
+  requests = r.requests + EXCLUDED.requests,
+  errors = r.errors + EXCLUDED.errors,
+  latency_sum_ms = r.latency_sum_ms + EXCLUDED.latency_sum_ms,
+  latency_histogram = (
+    SELECT array_agg(a + b ORDER BY i) FROM unnest(r.latency_histogram, EXCLUDED.latency_histogram) WITH ORDINALITY AS t(a, b, i)
+  )
+RETURNING requests`;
+
+/** The bucket index of latencyMs in SQL, matching {@link bucketOf}. */
+function bucketSql(column: string): string {
+  return `LEAST(${BUCKETS - 1}, GREATEST(0, ceil(ln(GREATEST(${column}, 0.1) / 0.1) / ln(1.2) - 1e-9)))::int`;
+}
+
+@Injectable()
+export class UsageEventsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async insertBatch(events: UsageEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const parameters = COLUMNS.map(([field]) => events.map((event) => event[field]));
+    await this.dataSource.query(INSERT_BATCH, parameters);
+  }
+
+  /** Creates the monthly partitions for this month and the next `ahead` months. */
+  async ensurePartitions(now: Date, ahead = 2): Promise<void> {
+    for (let offset = 0; offset <= ahead; offset++) {
+      const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + offset, 1));
+      const end = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1));
+      const name = partitionName(start);
+      const exists = await this.dataSource.query<unknown[]>(`SELECT 1 FROM pg_class WHERE relname = $1`, [name]);
+      if (exists.length > 0) continue;
+      await this.dataSource.query(
+        `CREATE TABLE IF NOT EXISTS "${name}" PARTITION OF usage_events FOR VALUES FROM ('${start.toISOString()}') TO ('${end.toISOString()}')`,
+      );
+    }
+  }
+
+  /** Drops monthly partitions that ended before the retention horizon; prunes the request-id ledger. */
+  async enforceRetention(now: Date, retentionDays: number, dedupeWindowHours: number): Promise<string[]> {
+    const horizon = new Date(now.getTime() - retentionDays * 86_400_000);
+    const partitions = await this.dataSource.query<{ name: string }[]>(
+      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+       WHERE p.relname = 'usage_events' AND c.relname ~ '^usage_events_[0-9]{4}_[0-9]{2}$'`,
+    );
+    const dropped: string[] = [];
+    for (const { name } of partitions) {
+      const [year, month] = name.slice('usage_events_'.length).split('_').map(Number);
+      const end = new Date(Date.UTC(year, month, 1));
+      if (end <= horizon) {
+        await this.dataSource.query(`DROP TABLE IF EXISTS "${name}"`);
+        dropped.push(name);
+      }
+    }
+    await this.dataSource.query(`DELETE FROM usage_request_ids WHERE first_seen < $1`, [
+      new Date(now.getTime() - dedupeWindowHours * 3_600_000),
+    ]);
+    await this.dataSource.query(`DELETE FROM rate_limits WHERE expire IS NOT NULL AND expire < $1`, [now.getTime() - 3_600_000]);
+    return dropped;
+  }
+}
+
+function partitionName(monthStart: Date): string {
+  return `usage_events_${monthStart.getUTCFullYear()}_${String(monthStart.getUTCMonth() + 1).padStart(2, '0')}`;
+}
+

@@ -1,0 +1,97 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { UsageEvent } from './usage-event';
+import { GroupField } from './usage.dto';
+
+const GROUP_COLUMNS: Record<GroupField, string> = {
+  principal: 'principal_id',
+  model: 'model',
+  version: 'model_version',
+  status: 'status',
+};
+
+export interface AggregateRow {
+  bucket: Date;
+  principal_id?: string;
+  model?: string;
+  model_version?: string;
+  status?: number;
+  requests: string;
+  errors: string;
+  latency_sum_ms: number;
+  histogram: number[];
+}
+
+export interface EventFilter {
+  from: Date;
+  to: Date;
+  principalId?: string;
+  model?: string;
+}
+
+export interface EventPosition {
+  occurredAt: string;
+  principalId: string;
+  requestId: string;
+}
+
+/** Reads usage: aggregates from the hourly rollups, raw events from the partitioned table. */
+@Injectable()
+export class UsageQueryRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  aggregate(from: Date, to: Date, granularity: 'hour' | 'day', groupBy: GroupField[], principalId?: string): Promise<AggregateRow[]> {
+    const columns = groupBy.map((field) => GROUP_COLUMNS[field]);
+    const keys = ['b', ...columns].join(', ');
+    const select = columns.map((column) => `${column}`).join(', ');
+    const sql = `
+      WITH base AS (
+        SELECT date_trunc('${granularity}', bucket) AS b, ${select ? `${select},` : ''} requests, errors, latency_sum_ms, latency_histogram
+        FROM usage_rollups_hourly
+        WHERE bucket >= date_trunc('hour', $1::timestamptz) AND bucket < $2 ${principalId ? 'AND principal_id = $3' : ''}
+      ),
+      totals AS (
+        SELECT ${keys}, sum(requests) AS requests, sum(errors) AS errors, sum(latency_sum_ms) AS latency_sum_ms
+        FROM base GROUP BY ${keys}
+      ),
+      cells AS (
+        SELECT ${keys}, h.i, sum(h.v) AS v
+        FROM base, unnest(latency_histogram) WITH ORDINALITY AS h(v, i)
+        GROUP BY ${keys}, h.i
+      ),
+      histograms AS (
+        SELECT ${keys}, array_agg(v ORDER BY i) AS histogram FROM cells GROUP BY ${keys}
+      )
+      SELECT totals.b AS bucket, ${columns.map((column) => `totals.${column}`).join(', ')}${columns.length ? ',' : ''}
+             totals.requests, totals.errors, totals.latency_sum_ms, histograms.histogram
+      FROM totals JOIN histograms USING (${keys})
+      ORDER BY ${['totals.b', ...columns.map((column) => `totals.${column}`)].join(', ')}`;
+    const parameters: unknown[] = [from, to];
+    if (principalId) parameters.push(principalId);
+    return this.dataSource.query<AggregateRow[]>(sql, parameters);
+  }
+
+  /** Events in (occurred_at, principal_id, request_id) order after `after`, at most `limit`. */
+  async events(filter: EventFilter, limit: number, after?: EventPosition): Promise<UsageEvent[]> {
+    const conditions = ['occurred_at >= $1', 'occurred_at < $2'];
+    const parameters: unknown[] = [filter.from, filter.to];
+    if (filter.principalId) conditions.push(`principal_id = $${parameters.push(filter.principalId)}`);
+    if (filter.model) conditions.push(`model = $${parameters.push(filter.model)}`);
+    if (after) {
+      const a = parameters.push(after.occurredAt);
+      const b = parameters.push(after.principalId);
+      const c = parameters.push(after.requestId);
+      conditions.push(`(occurred_at, principal_id, request_id) > ($${a}::timestamptz, $${b}, $${c})`);
+    }
+    const rows = await this.dataSource.query<Record<string, unknown>[]>(
+      `SELECT to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "occurredAt", request_id AS "requestId",
+              principal_type AS "principalType", principal_id AS "principalId", api_version AS "apiVersion", method, route, model,
+              model_version AS "modelVersion", status, error_code AS "errorCode", latency_ms AS "latencyMs", queue_ms AS "queueMs",
+              infer_ms AS "inferMs", request_bytes AS "requestBytes", response_bytes AS "responseBytes", batch_items AS "batchItems"
+       FROM usage_events WHERE ${conditions.join(' AND ')}
+       ORDER BY occurred_at, principal_id, request_id LIMIT ${limit}`,
+      parameters,
+    );
+    return rows as unknown as UsageEvent[];
+  }
+}

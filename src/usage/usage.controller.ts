@@ -1,0 +1,48 @@
+import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { CurrentPrincipal, Scopes } from '../auth/auth.decorators';
+import { Principal } from '../auth/principal';
+import { Scope } from '../auth/scopes';
+import { UsageQueryService } from './usage-query.service';
+import { UsageEventsQueryDto, UsageQueryDto, UsageReportDto } from './usage.dto';
+
+@ApiTags('usage')
+@Controller({ version: '1' })
+export class UsageController {
+  constructor(private readonly usage: UsageQueryService) {}
+
+  /** Everyone's usage, bucketed by hour or day, optionally grouped. */
+  @Scopes(Scope.UsageAdmin)
+  @Get('admin/usage')
+  getUsage(@Query() query: UsageQueryDto): Promise<UsageReportDto> {
+    return this.usage.getUsage(query);
+  }
+
+  /** Raw usage events, paged; `Accept: text/csv` or `?format=csv` streams them all as CSV. */
+  @Scopes(Scope.UsageAdmin)
+  @Get('admin/usage/events')
+  @ApiProduces('application/json', 'text/csv')
+  @ApiOkResponse({ description: 'A page of events ({items, nextCursor}) or, as CSV, all of them.' })
+  async listUsageEvents(
+    @Query() query: UsageEventsQueryDto,
+    @Headers('accept') accept: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    if (query.format === 'csv' || (query.format === undefined && accept?.includes('text/csv'))) {
+      await reply
+        .header('Content-Type', 'text/csv; charset=utf-8')
+        .header('Content-Disposition', 'attachment; filename="usage-events.csv"')
+        .send(this.usage.streamEventsCsv(query));
+      return;
+    }
+    await reply.send(await this.usage.listEvents(query));
+  }
+
+  /** The caller's own usage. */
+  @Scopes(Scope.UsageRead)
+  @Get('usage')
+  getOwnUsage(@CurrentPrincipal() principal: Principal, @Query() query: UsageQueryDto): Promise<UsageReportDto> {
+    return this.usage.getUsage(query, principal.id);
+  }
+}

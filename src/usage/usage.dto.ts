@@ -1,0 +1,82 @@
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+
+export const GROUP_FIELDS = ['principal', 'model', 'version', 'status'] as const;
+export type GroupField = (typeof GROUP_FIELDS)[number];
+
+export class UsageQueryDto {
+  /** Start (inclusive, ISO 8601). Default: 24 hours ago. */
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  from?: string;
+
+  /** End (exclusive, ISO 8601). Default: now. */
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  to?: string;
+
+  @IsOptional()
+  @IsIn(['hour', 'day'])
+  granularity: 'hour' | 'day' = 'hour';
+
+  /** Comma-separated: principal, model, version, status. */
+  @IsOptional()
+  @Matches(/^(principal|model|version|status)(,(principal|model|version|status))*$/, {
+    message: 'groupBy must be a comma-separated list of principal, model, version, status',
+  })
+  groupBy?: string;
+}
+
+export class UsageEventsQueryDto {
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  from?: string;
+
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  to?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  principalId?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  model?: string;
+
+  @IsOptional()
+  @Transform(({ value }) => (typeof value === 'string' ? Number(value) : value))
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit: number = 100;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(300)
+  cursor?: string;
+
+  /** `csv` streams every matching event as CSV (as does `Accept: text/csv`). */
+  @IsOptional()
+  @IsIn(['json', 'csv'])
+  format?: 'json' | 'csv';
+}
+
+export class UsageBucketDto {
+  bucket: string;
+  principalId?: string;
+  model?: string | null;
+  version?: string | null;
+  status?: number;
+  requests: number;
+  errors: number;
+  avgLatencyMs: number;
+  /** From the hourly latency histograms: the upper bound of the bucket holding the 95th percentile. */
+  p95LatencyMs: number | null;
+}
+
+export class UsageReportDto {
+  items: UsageBucketDto[];
+}
