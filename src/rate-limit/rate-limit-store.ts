@@ -42,7 +42,13 @@ export class RateLimitStore implements OnApplicationShutdown {
         limiter = new RateLimiterRedis({ ...options, storeClient: this.redis });
       } else {
         const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
-        limiter = new RateLimiterPostgres({ ...options, storeClient: pool, tableName: 'rate_limits', tableCreated: true, clearExpiredByTimeout: false });
+        limiter = new RateLimiterPostgres({
+          ...options,
+          storeClient: pool,
+          tableName: 'rate_limits',
+          tableCreated: true,
+          clearExpiredByTimeout: false,
+        });
       }
       this.limiters.set(id, limiter);
     }

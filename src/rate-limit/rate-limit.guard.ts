@@ -7,8 +7,12 @@ import { PolicyState, RateLimiterService } from './rate-limiter.service';
 /** `RateLimit-Policy` and `RateLimit` fields per draft-ietf-httpapi-ratelimit-headers-10. */
 export function rateLimitHeaders(policies: PolicyState[]): Record<string, string> {
   return {
-    'RateLimit-Policy': policies.map((policy) => `"${policy.name}";q=${policy.quota};w=${policy.windowSeconds}`).join(', '),
-    RateLimit: policies.map((policy) => `"${policy.name}";r=${Math.max(0, policy.remaining)};t=${policy.resetSeconds}`).join(', '),
+    'RateLimit-Policy': policies
+      .map((policy) => `"${policy.name}";q=${policy.quota};w=${policy.windowSeconds}`)
+      .join(', '),
+    RateLimit: policies
+      .map((policy) => `"${policy.name}";r=${Math.max(0, policy.remaining)};t=${policy.resetSeconds}`)
+      .join(', '),
   };
 }
 

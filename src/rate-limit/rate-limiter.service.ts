@@ -70,7 +70,13 @@ export class RateLimiterService {
       const month = `${now.getUTCFullYear()}-${now.getUTCMonth() + 1}`;
       const monthEnd = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
       const windowSeconds = Math.ceil((monthEnd - now.getTime()) / 1000);
-      const state = await this.take('month', `${principal.type}:${principal.id}:${month}`, perMonth, windowSeconds, monthEnd - now.getTime());
+      const state = await this.take(
+        'month',
+        `${principal.type}:${principal.id}:${month}`,
+        perMonth,
+        windowSeconds,
+        monthEnd - now.getTime(),
+      );
       policies.push(state);
       if (state.remaining < 0) return { allowed: false, policies, exceeded: { ...state, remaining: 0 } };
     }
@@ -78,7 +84,13 @@ export class RateLimiterService {
   }
 
   /** Takes one point; `remaining` is negative when the limit is exhausted. */
-  private async take(name: PolicyState['name'], key: string, quota: number, windowSeconds: number, fixedResetMs?: number): Promise<PolicyState> {
+  private async take(
+    name: PolicyState['name'],
+    key: string,
+    quota: number,
+    windowSeconds: number,
+    fixedResetMs?: number,
+  ): Promise<PolicyState> {
     const leaseKey = `${name}:${quota}:${key}`;
     for (;;) {
       const now = Date.now();
@@ -98,12 +110,21 @@ export class RateLimiterService {
       }
       lease ??= { local: 0, shared: quota, resetAt: 0, blocked: false };
       this.leases.set(leaseKey, lease);
-      lease.pending = this.lease(lease, name, key, quota, windowSeconds, fixedResetMs).finally(() => (lease.pending = undefined));
+      lease.pending = this.lease(lease, name, key, quota, windowSeconds, fixedResetMs).finally(
+        () => (lease.pending = undefined),
+      );
       await lease.pending;
     }
   }
 
-  private async lease(lease: Lease, name: string, key: string, quota: number, windowSeconds: number, fixedResetMs?: number): Promise<void> {
+  private async lease(
+    lease: Lease,
+    name: string,
+    key: string,
+    quota: number,
+    windowSeconds: number,
+    fixedResetMs?: number,
+  ): Promise<void> {
     const chunk = Math.max(1, Math.min(100, Math.floor(quota / 50)));
     const limiter = this.store.limiter(name, quota, windowSeconds);
     const options = name === 'month' ? { customDuration: windowSeconds + 86_400 } : {};

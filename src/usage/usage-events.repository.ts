@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { BUCKETS, bucketOf } from './latency-histogram';
+import { BUCKETS } from './latency-histogram';
 import { UsageEvent } from './usage-event';
 
 const COLUMNS: [keyof UsageEvent, string, string][] = [
@@ -73,7 +73,7 @@ ON CONFLICT (bucket, principal_id, model, model_version, status) DO UPDATE SET
   )
 RETURNING requests`;
 
-/** The bucket index of latencyMs in SQL, matching {@link bucketOf}. */
+/** The bucket index of latencyMs in SQL, matching `bucketOf` in latency-histogram.ts. */
 function bucketSql(column: string): string {
   return `LEAST(${BUCKETS - 1}, GREATEST(0, ceil(ln(GREATEST(${column}, 0.1) / 0.1) / ln(1.2) - 1e-9)))::int`;
 }
@@ -121,7 +121,9 @@ export class UsageEventsRepository {
     await this.dataSource.query(`DELETE FROM usage_request_ids WHERE first_seen < $1`, [
       new Date(now.getTime() - dedupeWindowHours * 3_600_000),
     ]);
-    await this.dataSource.query(`DELETE FROM rate_limits WHERE expire IS NOT NULL AND expire < $1`, [now.getTime() - 3_600_000]);
+    await this.dataSource.query(`DELETE FROM rate_limits WHERE expire IS NOT NULL AND expire < $1`, [
+      now.getTime() - 3_600_000,
+    ]);
     return dropped;
   }
 }
@@ -129,4 +131,3 @@ export class UsageEventsRepository {
 function partitionName(monthStart: Date): string {
   return `usage_events_${monthStart.getUTCFullYear()}_${String(monthStart.getUTCMonth() + 1).padStart(2, '0')}`;
 }
-

@@ -9,7 +9,7 @@ function apiVersion(path: string): string {
   return 'oauth';
 }
 
-function byteLength(value: string | string[] | number | undefined): number {
+function byteLength(value: unknown): number {
   const parsed = Number(Array.isArray(value) ? value[0] : value);
   return Number.isFinite(parsed) && parsed > 0 ? parsed : 0;
 }
@@ -41,7 +41,7 @@ export function registerUsageHook(fastify: FastifyInstance, recorder: UsageRecor
         queueMs: usage?.queueMs ?? null,
         inferMs: usage?.inferMs ?? null,
         requestBytes: byteLength(request.headers['content-length']),
-        responseBytes: byteLength(reply.getHeader('content-length') as string | number | undefined),
+        responseBytes: byteLength(reply.getHeader('content-length')),
         batchItems: usage?.batchItems ?? null,
       });
     }

@@ -20,7 +20,10 @@ export class UsageMaintenanceService implements OnApplicationBootstrap, OnApplic
 
   async onApplicationBootstrap(): Promise<void> {
     await this.run();
-    this.timer = setInterval(() => void this.run().catch((error: unknown) => this.logger.warn({ err: error }, 'Usage maintenance failed')), INTERVAL_MS);
+    this.timer = setInterval(
+      () => void this.run().catch((error: unknown) => this.logger.warn({ err: error }, 'Usage maintenance failed')),
+      INTERVAL_MS,
+    );
     this.timer.unref();
   }
 

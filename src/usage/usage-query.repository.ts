@@ -40,7 +40,13 @@ export interface EventPosition {
 export class UsageQueryRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  aggregate(from: Date, to: Date, granularity: 'hour' | 'day', groupBy: GroupField[], principalId?: string): Promise<AggregateRow[]> {
+  aggregate(
+    from: Date,
+    to: Date,
+    granularity: 'hour' | 'day',
+    groupBy: GroupField[],
+    principalId?: string,
+  ): Promise<AggregateRow[]> {
     const columns = groupBy.map((field) => GROUP_COLUMNS[field]);
     const keys = ['b', ...columns].join(', ');
     const select = columns.map((column) => `${column}`).join(', ');

@@ -108,8 +108,13 @@ function encodePosition(event: UsageEvent): string {
 function decodePosition(cursor?: string): EventPosition | undefined {
   if (!cursor) return undefined;
   try {
-    const [occurredAt, principalId, requestId] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as string[];
-    if ([occurredAt, principalId, requestId].some((part) => typeof part !== 'string') || Number.isNaN(Date.parse(occurredAt))) {
+    const [occurredAt, principalId, requestId] = JSON.parse(
+      Buffer.from(cursor, 'base64url').toString('utf8'),
+    ) as string[];
+    if (
+      [occurredAt, principalId, requestId].some((part) => typeof part !== 'string') ||
+      Number.isNaN(Date.parse(occurredAt))
+    ) {
       throw new Error('bad cursor');
     }
     return { occurredAt, principalId, requestId };
@@ -120,7 +125,7 @@ function decodePosition(cursor?: string): EventPosition | undefined {
   }
 }
 
-function csvCell(value: unknown): string {
+function csvCell(value: string | number | null): string {
   if (value === null || value === undefined) return '';
   const text = String(value);
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;

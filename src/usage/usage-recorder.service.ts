@@ -37,8 +37,16 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
   ) {
     this.spool = new UsageSpool(this.settings.spoolDir);
     shutdown.registerFlushHook('usage events', () => this.drain());
-    this.written = new Counter({ name: 'usage_events_written_total', help: 'Usage events written to PostgreSQL', registers: [metrics.registry] });
-    this.spooledCounter = new Counter({ name: 'usage_events_spooled_total', help: 'Usage events written to the spool file', registers: [metrics.registry] });
+    this.written = new Counter({
+      name: 'usage_events_written_total',
+      help: 'Usage events written to PostgreSQL',
+      registers: [metrics.registry],
+    });
+    this.spooledCounter = new Counter({
+      name: 'usage_events_spooled_total',
+      help: 'Usage events written to the spool file',
+      registers: [metrics.registry],
+    });
     const buffered = () => this.buffer.length;
     new Gauge({
       name: 'usage_events_buffered',
@@ -120,7 +128,10 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
       this.failures++;
       const backoff = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(this.failures, 7));
       this.nextAttemptAt = Date.now() + backoff;
-      this.logger.warn({ err: error, backlog: this.buffer.length }, `Writing usage events failed; retrying in ${backoff} ms`);
+      this.logger.warn(
+        { err: error, backlog: this.buffer.length },
+        `Writing usage events failed; retrying in ${backoff} ms`,
+      );
     }
   }
 

@@ -49,7 +49,8 @@ export class UsageSpool {
           .split('\n')
           .filter(Boolean)
           .map((line) => JSON.parse(line) as UsageEvent);
-        for (let start = 0; start < events.length; start += chunkSize) await write(events.slice(start, start + chunkSize));
+        for (let start = 0; start < events.length; start += chunkSize)
+          await write(events.slice(start, start + chunkSize));
         await rm(claimed);
         replayed += events.length;
       } catch (error) {

@@ -47,7 +47,7 @@ export class UsageEventsQueryDto {
   model?: string;
 
   @IsOptional()
-  @Transform(({ value }) => (typeof value === 'string' ? Number(value) : value))
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? Number(value) : value))
   @IsInt()
   @Min(1)
   @Max(1000)

@@ -16,7 +16,14 @@ const BACKLOG_WARNING = 10_000;
 @Module({
   imports: [TerminusModule],
   controllers: [UsageController],
-  providers: [UsageEventsRepository, UsageRecorder, UsageMaintenanceService, UsageQueryRepository, UsageQueryService, Clock],
+  providers: [
+    UsageEventsRepository,
+    UsageRecorder,
+    UsageMaintenanceService,
+    UsageQueryRepository,
+    UsageQueryService,
+    Clock,
+  ],
   exports: [UsageRecorder, Clock],
 })
 export class UsageModule implements OnModuleInit {
@@ -31,7 +38,9 @@ export class UsageModule implements OnModuleInit {
       const details = { backlog: this.recorder.backlog, writing: this.recorder.degraded ? 'retrying' : 'ok' };
       const indicator = this.indicators.check('usage');
       // A backlog is reported, not failed on: the instance still serves and keeps the events.
-      return Promise.resolve(indicator.up({ ...details, ...(details.backlog > BACKLOG_WARNING ? { warning: 'large backlog' } : {}) }));
+      return Promise.resolve(
+        indicator.up({ ...details, ...(details.backlog > BACKLOG_WARNING ? { warning: 'large backlog' } : {}) }),
+      );
     });
   }
 }

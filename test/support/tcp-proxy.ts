@@ -13,8 +13,9 @@ export class TcpProxy {
 
   static async start(targetHost: string, targetPort: number): Promise<TcpProxy> {
     const port = await freePort();
-    let proxy!: TcpProxy;
+    const holder: { proxy?: TcpProxy } = {};
     const server = createServer((client) => {
+      const proxy = holder.proxy!;
       if (proxy.down) {
         client.destroy();
         return;
@@ -27,7 +28,8 @@ export class TcpProxy {
       }
       client.pipe(upstream).pipe(client);
     });
-    proxy = new TcpProxy(server, port);
+    const proxy = new TcpProxy(server, port);
+    holder.proxy = proxy;
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     return proxy;
   }
