@@ -26,6 +26,12 @@ export class ModelsEnv {
   @Max(1_000_000_000)
   MAX_TENSOR_ELEMENTS = 1_000_000;
 
+  /** How long a request may wait in a model's batching queue before it fails (inference_timeout). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  INFERENCE_TIMEOUT_MS = 30_000;
+
   /** ONNX Runtime threads per session (0: ONNX Runtime's default). */
   @Transform(toInteger)
   @IsInt()
@@ -40,6 +46,7 @@ export interface ModelsConfig {
   maxUploadBytes: number;
   maxTensorElements: number;
   intraOpThreads: number;
+  inferenceTimeoutMs: number;
 }
 
 export function toModelsConfig(env: ModelsEnv): ModelsConfig {
@@ -49,5 +56,6 @@ export function toModelsConfig(env: ModelsEnv): ModelsConfig {
     maxUploadBytes: env.MODEL_MAX_UPLOAD_BYTES,
     maxTensorElements: env.MAX_TENSOR_ELEMENTS,
     intraOpThreads: env.ORT_INTRA_OP_THREADS,
+    inferenceTimeoutMs: env.INFERENCE_TIMEOUT_MS,
   };
 }

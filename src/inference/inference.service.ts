@@ -68,12 +68,24 @@ export class InferenceService {
     feeds: Record<string, Tensor>,
     outputNames?: string[],
   ): Promise<RunResult> {
+    if (version.batchable) assertSameBatch(feeds);
     const result = await version.run(feeds, outputNames);
     const usage = usageContext(request);
     usage.queueMs = result.queueMs;
     usage.inferMs = result.inferMs;
     usage.batchItems = Number(Object.values(feeds)[0]?.dims[0] ?? 1);
     return result;
+  }
+}
+
+/** Inputs of one request must agree on the batch (first) dimension. */
+function assertSameBatch(feeds: Record<string, Tensor>): void {
+  const sizes = Object.entries(feeds).map(([name, tensor]) => [name, Number(tensor.dims[0])] as const);
+  if (sizes.length > 1 && sizes.some(([, size]) => size !== sizes[0][1])) {
+    throw new DomainError(
+      ModelErrorCode.InvalidInputShape,
+      `Inputs disagree on the batch size: ${sizes.map(([name, size]) => `"${name}" has ${size} rows`).join(', ')}.`,
+    );
   }
 }
 

@@ -52,7 +52,7 @@ export class ModelAdminService {
       await Promise.all([this.repository.discard(staged), session.release()]);
       throw versionExists(name, number);
     }
-    const version = new ModelVersion(name, number, this.repository.modelPath(name, number));
+    const version = this.registry.newVersion(name, number);
     await version.adopt(session, body);
     this.registry.register(name, version);
     return this.catalog.versionDetail(this.registry.get(name)!, version);

@@ -6,6 +6,7 @@ import { ModelAdminController } from './model-admin.controller';
 import { ModelAdminService } from './model-admin.service';
 import { ModelCatalogService } from './model-catalog.service';
 import { ModelDocsContributor } from './model-docs';
+import { ModelMetrics } from './model-metrics';
 import { ModelRegistry } from './model-registry.service';
 import { ModelRepository } from './model-repository';
 import { ModelResolver } from './model-resolver';
@@ -14,6 +15,8 @@ import { ModelResolver } from './model-resolver';
   imports: [TerminusModule],
   controllers: [ModelAdminController],
   providers: [
+    ModelMetrics,
+
     ModelRepository,
     ModelRegistry,
     ModelResolver,

@@ -3,8 +3,11 @@ import { ConfigService } from '@nestjs/config';
 import { InferenceSession } from 'onnxruntime-node';
 import { Configuration } from '../config/configuration';
 import { ModelConfig, parseModelConfig } from './model-config';
+import { ModelMetrics } from './model-metrics';
 import { ModelRepository } from './model-repository';
 import { ModelVersion } from './model-version';
+
+const DEFAULT_MAX_QUEUE_SIZE = 256;
 
 export interface ModelEntry {
   name: string;
@@ -32,7 +35,18 @@ export class ModelRegistry implements OnApplicationBootstrap, OnApplicationShutd
   constructor(
     private readonly repository: ModelRepository,
     private readonly config: ConfigService<Configuration, true>,
-  ) {}
+    private readonly metrics: ModelMetrics,
+  ) {
+    metrics.setDepthSource(() =>
+      this.list().flatMap((entry) =>
+        [...entry.versions.values()].map((version) => ({
+          model: entry.name,
+          version: String(version.version),
+          depth: version.queueDepth,
+        })),
+      ),
+    );
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.rescan();
@@ -80,6 +94,21 @@ export class ModelRegistry implements OnApplicationBootstrap, OnApplicationShutd
     return this.scanning;
   }
 
+  /** A version object for `name`, wired to the model's current settings and to the metrics. */
+  newVersion(name: string, version: number): ModelVersion {
+    const entry = this.entry(name);
+    const timeoutMs = this.config.get('models', { infer: true }).inferenceTimeoutMs;
+    return new ModelVersion(name, version, this.repository.modelPath(name, version), {
+      settings: () => ({
+        maxBatchSize: entry.config.batching?.maxBatchSize ?? 1,
+        maxQueueDelayMicros: entry.config.batching?.maxQueueDelayMicros ?? 0,
+        maxQueueSize: entry.config.maxQueueSize ?? DEFAULT_MAX_QUEUE_SIZE,
+        timeoutMs,
+      }),
+      observe: (queueMs, inferMs, rows) => this.metrics.observe(name, String(version), queueMs, inferMs, rows),
+    });
+  }
+
   /** Adds a version that is already loaded (an upload), replacing nothing. */
   register(name: string, version: ModelVersion): void {
     const entry = this.entry(name);
@@ -118,7 +147,7 @@ export class ModelRegistry implements OnApplicationBootstrap, OnApplicationShutd
         const loads = versions
           .filter((version) => !entry.versions.has(version))
           .map(async (version) => {
-            const modelVersion = new ModelVersion(name, version, this.repository.modelPath(name, version));
+            const modelVersion = this.newVersion(name, version);
             entry.versions.set(version, modelVersion);
             if (this.pinnedUnloaded.has(key(name, version))) modelVersion.state = 'UNAVAILABLE';
             else await modelVersion.load(this.sessionOptions());

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { DomainError } from '../common/errors/domain.error';
+import { Batcher, BatchSettings } from './batcher';
+import { ModelErrorCode } from './model.errors';
 import { hasBatchDimension, Signature, signatureOf } from './signature';
 
 export type VersionState = 'READY' | 'LOADING' | 'UNAVAILABLE' | 'FAILED';
@@ -11,6 +14,14 @@ export interface RunResult {
   queueMs: number;
   /** Milliseconds in ONNX Runtime. */
   inferMs: number;
+  /** Rows in the ONNX Runtime run this request was part of. */
+  batchRows?: number;
+}
+
+export interface VersionOptions {
+  /** The model's current execution settings (config.json may change while the version serves). */
+  settings(): BatchSettings;
+  observe(queueMs: number, inferMs: number, rows: number): void;
 }
 
 /**
@@ -26,12 +37,20 @@ export class ModelVersion {
   private session?: InferenceSession;
   private inFlight = 0;
   private drained?: () => void;
+  private readonly batcher: Batcher;
 
   constructor(
     readonly model: string,
     readonly version: number,
     readonly path: string,
-  ) {}
+    private readonly options: VersionOptions,
+  ) {
+    this.batcher = new Batcher(() => this.session, options.settings, options.observe);
+  }
+
+  get queueDepth(): number {
+    return this.batcher.depth;
+  }
 
   get batchable(): boolean {
     return this.signature !== undefined && hasBatchDimension(this.signature);
@@ -60,14 +79,31 @@ export class ModelVersion {
     this.state = 'READY';
   }
 
+  /** Runs the request, batched with others when the model allows it; ONNX Runtime errors become 400s. */
   async run(feeds: Record<string, Tensor>, outputNames?: string[]): Promise<RunResult> {
     const session = this.session;
-    if (this.state !== 'READY' || !session) throw new Error(`${this.model} v${this.version} is not ready`);
+    if (this.state !== 'READY' || !session) {
+      throw new DomainError(ModelErrorCode.ModelNotReady, `${this.model} v${this.version} is not ready.`, {
+        retryAfterSeconds: 5,
+      });
+    }
     this.inFlight++;
-    const started = performance.now();
     try {
+      if (this.batchable && this.options.settings().maxBatchSize > 1)
+        return await this.batcher.submit(feeds, outputNames);
+      const started = performance.now();
       const outputs = await (outputNames ? session.run(feeds, outputNames) : session.run(feeds));
-      return { outputs, queueMs: 0, inferMs: performance.now() - started };
+      const inferMs = performance.now() - started;
+      const rows = Number(Object.values(feeds)[0]?.dims[0] ?? 1);
+      this.options.observe(0, inferMs, rows);
+      return { outputs, queueMs: 0, inferMs, batchRows: rows };
+    } catch (error) {
+      if (error instanceof DomainError) throw error;
+      throw new DomainError(
+        ModelErrorCode.InvalidInput,
+        `ONNX Runtime rejected the input: ${describeLoadError(error)}`,
+        { cause: error },
+      );
     } finally {
       this.inFlight--;
       if (this.inFlight === 0) this.drained?.();
