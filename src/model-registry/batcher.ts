@@ -181,7 +181,7 @@ function stack(requests: Record<string, Tensor>[]): Record<string, Tensor> {
     const parts = requests.map((feeds) => feeds[name]);
     const rows = parts.reduce((sum, tensor) => sum + Number(tensor.dims[0]), 0);
     const dims = [rows, ...parts[0].dims.slice(1)];
-    stacked[name] = new Tensor(parts[0].type, concat(parts.map((tensor) => tensor.data)) as never, dims);
+    stacked[name] = new Tensor(parts[0].type, concat(parts.map((tensor) => tensor.data)), dims);
   }
   return stacked;
 }
@@ -197,7 +197,7 @@ function concat(parts: Data[]): Data {
   const out = new Constructor(total);
   let offset = 0;
   for (const part of parts) {
-    out.set(part as ArrayLike<unknown>, offset);
+    out.set(part, offset);
     offset += part.length;
   }
   return out;
@@ -206,8 +206,8 @@ function concat(parts: Data[]): Data {
 /** Rows [offset, offset + rows) of a tensor whose first axis is the batch. */
 function rowsSlice(tensor: Tensor, offset: number, rows: number): Tensor {
   const rowSize = tensor.dims.slice(1).reduce((product, size) => product * Number(size), 1);
-  const data = tensor.data as Data & { slice(start: number, end: number): Data };
-  return new Tensor(tensor.type, data.slice(offset * rowSize, (offset + rows) * rowSize) as never, [
+  const data = tensor.data;
+  return new Tensor(tensor.type, data.slice(offset * rowSize, (offset + rows) * rowSize), [
     rows,
     ...tensor.dims.slice(1),
   ]);
