@@ -1,0 +1,231 @@
+/**
+ * `npm run bench`: the platform (full auth, validation, usage metering) against a bare node:http +
+ * ONNX Runtime server on the same models, measured in the same run with the same load generator,
+ * beside in-process raw ONNX Runtime figures. Uses DATABASE_URL when set, else a fresh embedded database.
+ *
+ * Env: BENCH_DURATION (seconds per measurement, default 10), BENCH_CONNECTIONS (default 64).
+ */
+import { ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { LoadResult, runLoad } from './load';
+import { measureRawOrt, RawOrtFigures } from './raw-ort';
+
+const ROOT = resolve(__dirname, '..', '..');
+const MAIN = join(ROOT, 'dist', 'src', 'main.js');
+const CLI = join(ROOT, 'dist', 'src', 'cli.js');
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
+
+interface BenchModel {
+  name: string;
+  features: number;
+  batchedTarget: boolean;
+}
+
+const MODELS: BenchModel[] = [
+  { name: 'iris', features: 4, batchedTarget: false },
+  { name: 'mlp', features: 784, batchedTarget: true },
+];
+
+function requestBody(features: number): string {
+  const row = Array.from({ length: features }, (_, index) => Number(((index * 7919) % 100) / 20).toFixed(2));
+  return `{"inputs":{"input":[[${row.join(',')}]]}}`;
+}
+
+async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${url} did not become ready`);
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+function createAdminKey(env: NodeJS.ProcessEnv): string {
+  const result = spawnSync(process.execPath, [CLI, 'create-admin-key', '--name', 'bench-admin'], {
+    env,
+    encoding: 'utf8',
+  });
+  const key = /mg_[A-Za-z0-9_]+/.exec(result.stdout)?.[0];
+  if (!key) throw new Error(`create-admin-key failed: ${result.stderr || result.stdout}`);
+  return key;
+}
+
+async function createPartnerKey(base: string, adminKey: string): Promise<{ id: string; key: string }> {
+  const response = await fetch(`${base}/v1/admin/api-keys`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': adminKey },
+    body: JSON.stringify({
+      name: 'bench-partner',
+      scopes: ['models:infer', 'usage:read'],
+      rateLimit: { requestsPerMinute: 100_000_000 },
+      quota: { requestsPerMonth: 1_000_000_000 },
+    }),
+  });
+  if (response.status !== 201)
+    throw new Error(`creating the bench key failed: ${response.status} ${await response.text()}`);
+  return (await response.json()) as { id: string; key: string };
+}
+
+async function meteredRequests(base: string, adminKey: string, principalId: string, from: string): Promise<number> {
+  const to = new Date(Date.now() + 3_600_000).toISOString();
+  const query = new URLSearchParams({ from, to, granularity: 'day', groupBy: 'principal' });
+  const response = await fetch(`${base}/v1/admin/usage?${query.toString()}`, { headers: { 'x-api-key': adminKey } });
+  if (!response.ok) throw new Error(`usage query failed: ${response.status} ${await response.text()}`);
+  const body = (await response.json()) as { items: { principalId?: string; requests: number }[] };
+  return body.items.filter((item) => item.principalId === principalId).reduce((sum, item) => sum + item.requests, 0);
+}
+
+async function handledByPlatform(base: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  return [
+    ...text.matchAll(/^http_request_duration_seconds_count\{[^}]*route="\/v1\/models\/:name\/predict"[^}]*\} (\d+)/gm),
+  ]
+    .map((match) => Number(match[1]))
+    .reduce((sum, count) => sum + count, 0);
+}
+
+function startPlatform(env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  child.on('exit', (code, signal) => {
+    if (code && code !== 0) console.error(`platform exited with ${code ?? signal}`);
+  });
+  return child;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function benchBare(model: BenchModel, body: string): Promise<LoadResult> {
+  const port = await freePort();
+  const bare = fork(join(__dirname, 'bare-server.js'), [
+    join(ROOT, 'models', model.name, '1', 'model.onnx'),
+    String(port),
+  ]);
+  await new Promise<void>((resolve) => bare.once('message', () => resolve()));
+  try {
+    return await runLoad({
+      url: `http://127.0.0.1:${port}/predict`,
+      body,
+      connections: CONNECTIONS,
+      durationSeconds: DURATION,
+      server: bare,
+    });
+  } finally {
+    await stop(bare);
+  }
+}
+
+function row(label: string, result: LoadResult): string {
+  return `  ${label.padEnd(28)} ${result.requestsPerSecond.toFixed(0).padStart(8)} req/s   p50 ${result.p50Ms
+    .toFixed(1)
+    .padStart(6)} ms   p99 ${result.p99Ms.toFixed(1).padStart(6)} ms   CPU ${result.cpuMicrosPerRequest
+    .toFixed(0)
+    .padStart(5)} µs/req   non-2xx ${result.non2xx}   errors ${result.errors}`;
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'modelgate-bench-'));
+  const platformPort = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    PORT: String(platformPort),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    EMBEDDED_DATA_DIR: join(dataDir, 'db'),
+    USAGE_SPOOL_DIR: join(dataDir, 'spool'),
+    BOOTSTRAP_ADMIN_KEY: 'false',
+  };
+  const base = `http://127.0.0.1:${platformPort}`;
+  const started = new Date(Date.now() - 60_000).toISOString();
+  console.log(
+    `Modelgate benchmark: ${DURATION}s per measurement, ${CONNECTIONS} connections, ${env.DATABASE_URL ? 'PostgreSQL' : 'embedded database'}`,
+  );
+
+  const adminKey = createAdminKey(env);
+  let platform = startPlatform(env);
+  const results: { model: BenchModel; platform: LoadResult; bare: LoadResult; raw: RawOrtFigures }[] = [];
+  let partner: { id: string; key: string };
+  let handled: number;
+  try {
+    await waitFor(`${base}/health/ready`);
+    partner = await createPartnerKey(base, adminKey);
+    for (const model of MODELS) {
+      const body = requestBody(model.features);
+      const platformResult = await runLoad({
+        url: `${base}/v1/models/${model.name}/predict`,
+        body,
+        headers: { 'x-api-key': partner.key },
+        connections: CONNECTIONS,
+        durationSeconds: DURATION,
+        server: platform,
+      });
+      const bare = await benchBare(model, body);
+      const raw = await measureRawOrt(join(ROOT, 'models', model.name, '1', 'model.onnx'), model.features);
+      results.push({ model, platform: platformResult, bare, raw });
+    }
+    handled = await handledByPlatform(base);
+  } finally {
+    await stop(platform);
+  }
+
+  // Restart to read back what was metered: SIGTERM must have flushed every event.
+  platform = startPlatform(env);
+  let metered: number;
+  try {
+    await waitFor(`${base}/health/ready`);
+    metered = await meteredRequests(base, adminKey, partner!.id, started);
+  } finally {
+    await stop(platform);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+
+  console.log('');
+  for (const { model, platform: p, bare, raw } of results) {
+    console.log(`${model.name}:`);
+    console.log(row('platform (auth+usage)', p));
+    console.log(row('bare node:http + ORT', bare));
+    console.log(
+      `  raw ORT in-process           ${raw.batch1RunsPerSecond.toFixed(0)} runs/s at batch 1, ${raw.batch64SamplesPerSecond.toFixed(0)} samples/s at batch 64`,
+    );
+    const ratio = p.requestsPerSecond / bare.requestsPerSecond;
+    const target = model.batchedTarget ? 2 : 0.6;
+    console.log(
+      `  platform / bare = ${ratio.toFixed(2)}x (target >= ${target}x: ${ratio >= target ? 'met' : 'NOT met'})`,
+    );
+    console.log(`  platform / raw ORT batch 1 = ${(p.requestsPerSecond / raw.batch1RunsPerSecond).toFixed(2)}x`);
+  }
+  console.log('');
+  console.log(
+    `Usage events: ${metered} metered for ${handled} predict requests handled by the platform (lost: ${handled - metered}).`,
+  );
+  if (handled !== metered) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
