@@ -7,6 +7,8 @@ export interface LoadResult {
   p50Ms: number;
   p99Ms: number;
   requests: number;
+  /** Responses received in all, warm-up included (for the usage event count). */
+  responses: number;
   non2xx: number;
   errors: number;
   /** Server CPU (user + system, all its processes) per request, in microseconds. */
@@ -32,7 +34,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     connections: spec.connections,
     pipelining: 1,
   };
-  await autocannon({ ...options, duration: 2 }); // warm-up: JIT, sessions, caches
+  const warmup = await autocannon({ ...options, duration: 2 }); // warm-up: JIT, sessions, caches
   const cpuBefore = processTreeCpuSeconds(spec.server.pid!);
   const result = await autocannon({ ...options, duration: spec.durationSeconds });
   const cpuSeconds = processTreeCpuSeconds(spec.server.pid!) - cpuBefore;
@@ -42,6 +44,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     requests,
+    responses: warmup.requests.total + requests,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
     cpuMicrosPerRequest: requests > 0 ? (cpuSeconds * 1e6) / requests : 0,

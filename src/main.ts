@@ -1,6 +1,9 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { Logger } from 'nestjs-pino';
 import { createApp } from './app.factory';
+import { runPrimary } from './cluster';
 import { ConfigValidationError } from './config/config.errors';
 import { Configuration, loadConfiguration } from './config/configuration';
 import { loadEnvFile } from './config/env-file';
@@ -18,8 +21,7 @@ function readConfiguration(): Configuration {
   }
 }
 
-async function bootstrap(): Promise<void> {
-  const configuration = readConfiguration();
+async function bootstrap(configuration: Configuration): Promise<void> {
   const app = await createApp(configuration);
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   await app.listen({ port: configuration.app.port, host: configuration.app.host });
@@ -28,7 +30,21 @@ async function bootstrap(): Promise<void> {
     .log(`Modelgate listening on ${await app.getUrl()} (docs: ${configuration.app.publicUrl}/docs)`, 'Main');
 }
 
-bootstrap().catch((error: unknown) => {
+/** One process, or with WORKERS > 1 (default: one per core with DATABASE_URL) a cluster of them. */
+function main(): Promise<void> {
+  const configuration = readConfiguration();
+  const embedded = !configuration.database.url;
+  const workers = configuration.app.workers ?? (embedded ? 1 : availableParallelism());
+  if (workers > 1 && embedded) {
+    process.stderr.write('WORKERS > 1 needs DATABASE_URL (the embedded database serves one process); running one.\n');
+  } else if (workers > 1 && cluster.isPrimary) {
+    runPrimary(workers);
+    return Promise.resolve();
+  }
+  return bootstrap(configuration);
+}
+
+main().catch((error: unknown) => {
   process.stderr.write(
     `Modelgate failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
   );

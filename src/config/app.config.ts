@@ -37,6 +37,14 @@ export class AppEnv {
   @IsString()
   CORS_ORIGINS = '*';
 
+  /** Server processes sharing the port (a cluster); default: one per CPU core with DATABASE_URL, else 1. */
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  WORKERS?: number;
+
   /** When set, `/metrics` requires `Authorization: Bearer <METRICS_TOKEN>`. */
   @IsOptional()
   @IsString()
@@ -53,6 +61,8 @@ export interface AppConfig {
   logLevel: AppEnv['LOG_LEVEL'];
   corsOrigins: string[] | '*';
   metricsToken?: string;
+  /** Unset: decided at start-up (one per core with DATABASE_URL, else 1). */
+  workers?: number;
 }
 
 export function toAppConfig(env: AppEnv): AppConfig {
@@ -73,5 +83,6 @@ export function toAppConfig(env: AppEnv): AppConfig {
             .map((origin) => origin.trim())
             .filter(Boolean),
     metricsToken: env.METRICS_TOKEN,
+    workers: env.WORKERS,
   };
 }

@@ -1,0 +1,34 @@
+import cluster, { Worker } from 'node:cluster';
+
+const RESTART_DELAY_MS = 1000;
+
+/**
+ * The primary of a multi-process server: forks `workers` copies of the application (they share the
+ * listening port), replaces one that dies, and on SIGTERM/SIGINT passes the signal on and exits once
+ * every worker has drained and exited.
+ */
+export function runPrimary(workers: number): void {
+  let stopping = false;
+  const log = (message: string) =>
+    process.stdout.write(
+      `${JSON.stringify({ level: 30, time: Date.now(), pid: process.pid, context: 'Cluster', msg: message })}\n`,
+    );
+  const fork = (): Worker => cluster.fork();
+  for (let i = 0; i < workers; i++) fork();
+  log(`Started ${workers} worker processes`);
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    log(`Worker ${worker.process.pid} exited (${signal ?? code}); starting another`);
+    setTimeout(fork, RESTART_DELAY_MS);
+  });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      stopping = true;
+      log(`${signal}: stopping workers`);
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+    });
+  }
+}
