@@ -1,9 +1,8 @@
 import 'reflect-metadata';
 import cluster from 'node:cluster';
-import { availableParallelism } from 'node:os';
 import { Logger } from 'nestjs-pino';
 import { createApp } from './app.factory';
-import { runPrimary } from './cluster';
+import { runPrimary, workerCount } from './cluster';
 import { ConfigValidationError } from './config/config.errors';
 import { Configuration, loadConfiguration } from './config/configuration';
 import { loadEnvFile } from './config/env-file';
@@ -34,8 +33,8 @@ async function bootstrap(configuration: Configuration): Promise<void> {
 function main(): Promise<void> {
   const configuration = readConfiguration();
   const embedded = !configuration.database.url;
-  const workers = configuration.app.workers ?? (embedded ? 1 : availableParallelism());
-  if (workers > 1 && embedded) {
+  const workers = workerCount(configuration);
+  if ((configuration.app.workers ?? 1) > 1 && embedded) {
     process.stderr.write('WORKERS > 1 needs DATABASE_URL (the embedded database serves one process); running one.\n');
   } else if (workers > 1 && cluster.isPrimary) {
     runPrimary(workers);

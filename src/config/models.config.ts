@@ -32,7 +32,7 @@ export class ModelsEnv {
   @Min(1)
   INFERENCE_TIMEOUT_MS = 30_000;
 
-  /** ONNX Runtime threads per session (0: ONNX Runtime's default). */
+  /** ONNX Runtime intra-op threads per session; 0 shares the cores out between the worker processes. */
   @Transform(toInteger)
   @IsInt()
   @Min(0)

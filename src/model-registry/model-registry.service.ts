@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InferenceSession } from 'onnxruntime-node';
+import { intraOpThreads } from '../cluster';
 import { Configuration } from '../config/configuration';
 import { ModelConfig, parseModelConfig } from './model-config';
 import { ModelMetrics } from './model-metrics';
@@ -84,8 +85,12 @@ export class ModelRegistry implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   sessionOptions(): InferenceSession.SessionOptions {
-    const threads = this.config.get('models', { infer: true }).intraOpThreads;
-    return { graphOptimizationLevel: 'all', ...(threads > 0 ? { intraOpNumThreads: threads } : {}) };
+    const threads = intraOpThreads({
+      app: this.config.get('app', { infer: true }),
+      database: this.config.get('database', { infer: true }),
+      models: this.config.get('models', { infer: true }),
+    });
+    return { graphOptimizationLevel: 'all', intraOpNumThreads: threads };
   }
 
   /** Re-reads the repository; concurrent calls share one scan. */
