@@ -1,3 +1,4 @@
+import { limitsOf } from '../auth/limits';
 import { Injectable, Logger } from '@nestjs/common';
 import { Principal } from '../auth/principal';
 import { CredentialEventsService } from '../auth/credential-events.service';
@@ -65,8 +66,7 @@ export class ApiKeyAuthenticator {
       name: key.name,
       scopes: key.scopes,
       models: key.models,
-      rateLimit: key.rateLimitRpm === null ? null : { requestsPerMinute: key.rateLimitRpm },
-      quota: key.quotaPerMonth === null ? null : { requestsPerMonth: key.quotaPerMonth },
+      ...limitsOf(key),
     };
     return cached.principal;
   }

@@ -1,3 +1,4 @@
+import { limitsOf } from '../auth/limits';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { CredentialEventsService } from '../auth/credential-events.service';
@@ -132,8 +133,7 @@ export function toApiKeyDto(key: ApiKeyEntity): ApiKeyDto {
     prefix: key.prefix,
     scopes: key.scopes,
     models: key.models,
-    rateLimit: key.rateLimitRpm === null ? null : { requestsPerMinute: key.rateLimitRpm },
-    quota: key.quotaPerMonth === null ? null : { requestsPerMonth: key.quotaPerMonth },
+    ...limitsOf(key),
     expiresAt: key.expiresAt?.toISOString() ?? null,
     revokedAt: key.revokedAt?.toISOString() ?? null,
     lastUsedAt: key.lastUsedAt?.toISOString() ?? null,

@@ -1,3 +1,4 @@
+import { limitsOf } from '../auth/limits';
 import { Injectable } from '@nestjs/common';
 import { CredentialEventsService } from '../auth/credential-events.service';
 import { assertCanGrant } from '../auth/grants';
@@ -105,8 +106,7 @@ function toOAuthClientDto(client: OAuthClientEntity): OAuthClientDto {
     name: client.name,
     scopes: client.scopes,
     models: client.models,
-    rateLimit: client.rateLimitRpm === null ? null : { requestsPerMinute: client.rateLimitRpm },
-    quota: client.quotaPerMonth === null ? null : { requestsPerMonth: client.quotaPerMonth },
+    ...limitsOf(client),
     tokenTtlSeconds: client.tokenTtlSeconds,
     disabled: client.disabledAt !== null,
     previousSecretExpiresAt: graceActive ? client.previousExpiresAt!.toISOString() : null,

@@ -1,3 +1,4 @@
+import { clientPrincipal } from './client-principal';
 import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { Principal } from '../auth/principal';
@@ -89,16 +90,4 @@ function requestedScopes(scope: string | undefined, client: OAuthClientEntity): 
     );
   }
   return requested as Scope[];
-}
-
-export function clientPrincipal(client: OAuthClientEntity): Principal {
-  return {
-    type: 'oauth_client',
-    id: client.clientId,
-    name: client.name,
-    scopes: client.scopes,
-    models: client.models,
-    rateLimit: client.rateLimitRpm === null ? null : { requestsPerMinute: client.rateLimitRpm },
-    quota: client.quotaPerMonth === null ? null : { requestsPerMonth: client.quotaPerMonth },
-  };
 }

@@ -9,6 +9,7 @@ import { Configuration } from '../config/configuration';
 import { ClientDirectory } from './client-directory';
 import { OAuthClientEntity } from './oauth-client.entity';
 import { OAuthClientsRepository } from './oauth-clients.repository';
+import { clientPrincipal } from './client-principal';
 import { SIGNING_ALG, SigningKeysService } from './signing-keys.service';
 
 export interface AccessTokenClaims extends JWTPayload {
@@ -102,15 +103,7 @@ export class TokenService implements OnApplicationBootstrap {
     const scopes = claims.scope
       .split(' ')
       .filter((scope): scope is Scope => isScope(scope) && client.scopes.includes(scope));
-    return {
-      type: 'oauth_client',
-      id: client.clientId,
-      name: client.name,
-      scopes,
-      models: client.models,
-      rateLimit: client.rateLimitRpm === null ? null : { requestsPerMinute: client.rateLimitRpm },
-      quota: client.quotaPerMonth === null ? null : { requestsPerMonth: client.quotaPerMonth },
-    };
+    return { ...clientPrincipal(client), scopes };
   }
 
   /** RFC 7662 answer for a token; only its own client or a clients:manage caller sees it active. */

@@ -1,8 +1,8 @@
-import { AddressInfo, createServer } from 'node:net';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp, CreateAppOptions } from '../../src/app.factory';
 import { loadConfiguration } from '../../src/config/configuration';
 import { Env } from '../../src/config/env';
+import { freePort } from './server-process';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -29,16 +29,4 @@ export async function startTestApp(env: Env = {}, options: CreateAppOptions = {}
   const app = await createApp(configuration, options);
   await app.listen({ port, host: '127.0.0.1' });
   return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
-}
-
-/** A loopback port that is free now (the app then listens on it, so PUBLIC_URL can name it). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
