@@ -20,7 +20,7 @@ export class BatchingConfig {
   @IsOptional()
   @IsInt()
   @Min(0)
-  @Max(1_000_000)
+  @Max(10_000_000)
   maxQueueDelayMicros: number = 0;
 }
 

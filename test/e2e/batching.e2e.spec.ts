@@ -28,11 +28,11 @@ describe('Dynamic batching', () => {
     irisVariant(repository, 'iris-unbatched', {});
     irisVariant(repository, 'iris-batched', { batching: { maxBatchSize: 64, maxQueueDelayMicros: 20_000 } });
     irisVariant(repository, 'iris-small-queue', {
-      batching: { maxBatchSize: 64, maxQueueDelayMicros: 300_000 },
+      batching: { maxBatchSize: 64, maxQueueDelayMicros: 400_000 },
       maxQueueSize: 2,
     });
-    irisVariant(repository, 'iris-slow-queue', { batching: { maxBatchSize: 64, maxQueueDelayMicros: 900_000 } });
-    server = await startTestApp({ MODEL_REPOSITORY: repository, INFERENCE_TIMEOUT_MS: '500' });
+    irisVariant(repository, 'iris-slow-queue', { batching: { maxBatchSize: 64, maxQueueDelayMicros: 5_000_000 } });
+    server = await startTestApp({ MODEL_REPOSITORY: repository, INFERENCE_TIMEOUT_MS: '1500' });
     const admin = await createAdminKey(server);
     key = (await issueApiKey(server, admin, { scopes: ['models:infer'] })).key;
   });
