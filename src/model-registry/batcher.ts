@@ -80,6 +80,10 @@ export class Batcher {
     const index = this.queue.indexOf(pending);
     if (index < 0) return;
     this.queue.splice(index, 1);
+    if (this.queue.length === 0) {
+      clearTimeout(this.delayTimer);
+      this.delayTimer = undefined;
+    }
     pending.reject(
       new DomainError(ModelErrorCode.InferenceTimeout, 'The request waited too long for the model; retry shortly.', {
         retryAfterSeconds: 1,
@@ -100,6 +104,7 @@ export class Batcher {
         },
         Math.max(0, (maxQueueDelayMicros - waitedMicros) / 1000),
       );
+      this.delayTimer.unref();
       return;
     }
     clearTimeout(this.delayTimer);
