@@ -8,7 +8,7 @@ import { assertModelName, assertVersionNumber } from './model-names';
 import { ModelRegistry } from './model-registry.service';
 import { ModelRepository } from './model-repository';
 import { ModelResolver } from './model-resolver';
-import { ModelVersion } from './model-version';
+import { describeOrtError, ModelVersion } from './model-version';
 import { ModelErrorCode } from './model.errors';
 import { ModelSummaryDto, ModelVersionDto } from './models.dto';
 
@@ -44,9 +44,10 @@ export class ModelAdminService {
       session = await InferenceSession.create(body, this.registry.sessionOptions());
     } catch (error) {
       await this.repository.discard(staged);
-      const reason =
-        error instanceof Error ? error.message.replace(/\/onnxruntime_src\/\S+/g, '').slice(0, 300) : 'unknown';
-      throw new DomainError(ModelErrorCode.InvalidModel, `ONNX Runtime cannot load this model: ${reason}`);
+      throw new DomainError(
+        ModelErrorCode.InvalidModel,
+        `ONNX Runtime cannot load this model: ${describeOrtError(error)}`,
+      );
     }
     if (!(await this.repository.publish(staged, name, number))) {
       await Promise.all([this.repository.discard(staged), session.release()]);

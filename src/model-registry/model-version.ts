@@ -65,7 +65,7 @@ export class ModelVersion {
       await this.adopt(await InferenceSession.create(bytes, options), bytes);
     } catch (error) {
       this.state = 'FAILED';
-      this.error = describeLoadError(error);
+      this.error = describeOrtError(error);
     }
   }
 
@@ -101,7 +101,7 @@ export class ModelVersion {
       if (error instanceof DomainError) throw error;
       throw new DomainError(
         ModelErrorCode.InvalidInput,
-        `ONNX Runtime rejected the input: ${describeLoadError(error)}`,
+        `ONNX Runtime rejected the input: ${describeOrtError(error)}`,
         { cause: error },
       );
     } finally {
@@ -121,9 +121,9 @@ export class ModelVersion {
   }
 }
 
-function describeLoadError(error: unknown): string {
+/** An ONNX Runtime error as a client may see it: the reason, without paths of ONNX Runtime's own build. */
+export function describeOrtError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  // ONNX Runtime messages can name source files of its own build; keep the reason, not the path.
   return message
     .replace(/\/onnxruntime_src\/\S+/g, '')
     .replace(/\s+/g, ' ')
