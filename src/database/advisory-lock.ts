@@ -5,6 +5,7 @@ export enum AdvisoryLock {
   Migrations = 72_351_901,
   BootstrapAdmin = 72_351_902,
   SigningKeyCreation = 72_351_903,
+  UsagePartitions = 72_351_904,
 }
 
 /**
@@ -32,6 +33,5 @@ export async function withAdvisoryLock<T>(
 
 /** Whether the data source talks to the embedded database (its pool is a single connection). */
 export function isEmbedded(dataSource: DataSource): boolean {
-  const options = dataSource.options as { poolSize?: number; applicationName?: string; extra?: { embedded?: boolean } };
-  return options.extra?.embedded === true;
+  return (dataSource.options as { extra?: { embedded?: boolean } }).extra?.embedded === true;
 }

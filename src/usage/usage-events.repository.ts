@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { AdvisoryLock, withAdvisoryLock } from '../database/advisory-lock';
 import { BUCKETS } from './latency-histogram';
 import { UsageEvent } from './usage-event';
 
@@ -88,18 +89,20 @@ export class UsageEventsRepository {
     await this.dataSource.query(INSERT_BATCH, parameters);
   }
 
-  /** Creates the monthly partitions for this month and the next `ahead` months. */
+  /**
+   * Creates the monthly partitions for this month and the next `ahead` months. Instances starting
+   * together take turns: concurrent CREATE TABLE IF NOT EXISTS statements can still collide.
+   */
   async ensurePartitions(now: Date, ahead = 2): Promise<void> {
-    for (let offset = 0; offset <= ahead; offset++) {
-      const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + offset, 1));
-      const end = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1));
-      const name = partitionName(start);
-      const exists = await this.dataSource.query<unknown[]>(`SELECT 1 FROM pg_class WHERE relname = $1`, [name]);
-      if (exists.length > 0) continue;
-      await this.dataSource.query(
-        `CREATE TABLE IF NOT EXISTS "${name}" PARTITION OF usage_events FOR VALUES FROM ('${start.toISOString()}') TO ('${end.toISOString()}')`,
-      );
-    }
+    await withAdvisoryLock(this.dataSource, AdvisoryLock.UsagePartitions, async () => {
+      for (let offset = 0; offset <= ahead; offset++) {
+        const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + offset, 1));
+        const end = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1));
+        await this.dataSource.query(
+          `CREATE TABLE IF NOT EXISTS "${partitionName(start)}" PARTITION OF usage_events FOR VALUES FROM ('${start.toISOString()}') TO ('${end.toISOString()}')`,
+        );
+      }
+    });
   }
 
   /** Drops monthly partitions that ended before the retention horizon; prunes the request-id ledger. */
