@@ -4,8 +4,8 @@ import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, 
 export const GROUP_FIELDS = ['principal', 'model', 'version', 'status'] as const;
 export type GroupField = (typeof GROUP_FIELDS)[number];
 
-export class UsageQueryDto {
-  /** Start (inclusive, ISO 8601). Default: 24 hours ago. */
+export class UsageRangeDto {
+  /** Start (inclusive, ISO 8601). Default: 24 hours before `to`. */
   @IsOptional()
   @IsISO8601({ strict: true })
   from?: string;
@@ -14,7 +14,9 @@ export class UsageQueryDto {
   @IsOptional()
   @IsISO8601({ strict: true })
   to?: string;
+}
 
+export class UsageQueryDto extends UsageRangeDto {
   @IsOptional()
   @IsIn(['hour', 'day'])
   granularity: 'hour' | 'day' = 'hour';
@@ -27,15 +29,7 @@ export class UsageQueryDto {
   groupBy?: string;
 }
 
-export class UsageEventsQueryDto {
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  from?: string;
-
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  to?: string;
-
+export class UsageEventsQueryDto extends UsageRangeDto {
   @IsOptional()
   @IsString()
   @MaxLength(100)
