@@ -62,8 +62,6 @@ export async function createApp(
 
 function configureFastify(fastify: FastifyInstance, configuration: Configuration): void {
   fastify.addHook('onRequest', (request, reply, done) => {
-    // pino-http reads the id from the raw request, so logs and the response header agree.
-    (request.raw as { id?: string }).id = request.id;
     void reply.header(REQUEST_ID_HEADER, request.id);
     done();
   });
