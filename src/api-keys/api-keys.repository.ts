@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { ArrayContains, Brackets, IsNull, Repository } from 'typeorm';
+import { ArrayContains, IsNull, Repository } from 'typeorm';
 import { Scope } from '../auth/scopes';
+import { newestFirstPage } from '../common/pagination/keyset';
 import { CursorPosition } from '../common/pagination/pagination';
 import { ApiKeyEntity } from './api-key.entity';
 
@@ -28,17 +29,7 @@ export class ApiKeysRepository {
 
   /** Keyset page ordered by creation time, newest first. */
   list(limit: number, after?: CursorPosition): Promise<ApiKeyEntity[]> {
-    const query = this.keys.createQueryBuilder('key').orderBy('key.createdAt', 'DESC').addOrderBy('key.id', 'DESC');
-    if (after) {
-      query.where(
-        new Brackets((where) =>
-          where
-            .where('key.createdAt < :createdAt', { createdAt: after.createdAt })
-            .orWhere('key.createdAt = :createdAt AND key.id < :id', { createdAt: after.createdAt, id: after.id }),
-        ),
-      );
-    }
-    return query.take(limit + 1).getMany();
+    return newestFirstPage(this.keys.createQueryBuilder('key'), limit, after);
   }
 
   async update(id: string, changes: Partial<ApiKeyEntity>): Promise<void> {

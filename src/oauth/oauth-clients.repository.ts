@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { ArrayContains, Brackets, IsNull, Repository } from 'typeorm';
+import { ArrayContains, IsNull, Repository } from 'typeorm';
 import { Scope } from '../auth/scopes';
+import { newestFirstPage } from '../common/pagination/keyset';
 import { CursorPosition } from '../common/pagination/pagination';
 import { OAuthClientEntity } from './oauth-client.entity';
 import { RevokedTokenEntity } from './revoked-token.entity';
@@ -31,21 +32,7 @@ export class OAuthClientsRepository {
   }
 
   list(limit: number, after?: CursorPosition): Promise<OAuthClientEntity[]> {
-    const query = this.clients
-      .createQueryBuilder('client')
-      .where('client.deletedAt IS NULL')
-      .orderBy('client.createdAt', 'DESC')
-      .addOrderBy('client.id', 'DESC');
-    if (after) {
-      query.andWhere(
-        new Brackets((where) =>
-          where
-            .where('client.createdAt < :createdAt', { createdAt: after.createdAt })
-            .orWhere('client.createdAt = :createdAt AND client.id < :id', { createdAt: after.createdAt, id: after.id }),
-        ),
-      );
-    }
-    return query.take(limit + 1).getMany();
+    return newestFirstPage(this.clients.createQueryBuilder('client').where('client.deletedAt IS NULL'), limit, after);
   }
 
   async update(clientId: string, changes: Partial<OAuthClientEntity>): Promise<void> {
