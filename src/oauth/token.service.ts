@@ -1,7 +1,8 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
-import { JWTPayload, jwtVerify, SignJWT } from 'jose';
+import { decodeProtectedHeader, JWTPayload, jwtVerify, SignJWT } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { CredentialEventsService } from '../auth/credential-events.service';
 import { Principal } from '../auth/principal';
 import { isScope, Scope } from '../auth/scopes';
@@ -21,6 +22,14 @@ export interface AccessTokenClaims extends JWTPayload {
   sub: string;
 }
 
+/** Tokens whose signature and claims were verified, kept until they expire (at most this many). */
+const VERIFIED_TOKENS = 10_000;
+
+interface VerifiedToken {
+  claims: AccessTokenClaims;
+  kid: string | undefined;
+}
+
 export interface IssuedToken {
   access_token: string;
   token_type: 'Bearer';
@@ -35,6 +44,11 @@ export interface IssuedToken {
 @Injectable()
 export class TokenService implements OnApplicationBootstrap {
   private readonly revoked = new Set<string>();
+  /**
+   * A token is verified once (an ES256 check costs more than the rest of a small model's request);
+   * a cached token still passes only while it is unexpired and its signing key is still published.
+   */
+  private readonly verified = new LRUCache<string, VerifiedToken>({ max: VERIFIED_TOKENS, ttlAutopurge: false });
 
   constructor(
     private readonly keys: SigningKeysService,
@@ -79,6 +93,12 @@ export class TokenService implements OnApplicationBootstrap {
 
   /** Verifies signature, `typ`, algorithm, issuer, audience and expiry; undefined when any fails. */
   async verifySignature(token: string): Promise<AccessTokenClaims | undefined> {
+    const known = this.verified.get(token);
+    if (known) {
+      if (known.claims.exp * 1000 > Date.now() && this.keys.verificationKey(known.kid)) return known.claims;
+      this.verified.delete(token);
+      return undefined;
+    }
     try {
       const { payload } = await jwtVerify<AccessTokenClaims>(token, (header) => this.keyFor(header.kid), {
         issuer: this.issuer,
@@ -87,6 +107,8 @@ export class TokenService implements OnApplicationBootstrap {
         typ: 'at+jwt',
         requiredClaims: ['jti', 'client_id', 'scope', 'sub', 'exp', 'iat'],
       });
+      const ttl = payload.exp * 1000 - Date.now();
+      if (ttl > 0) this.verified.set(token, { claims: payload, kid: decodeProtectedHeader(token).kid }, { ttl });
       return payload;
     } catch {
       return undefined;
