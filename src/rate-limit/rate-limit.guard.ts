@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../common/errors/domain.error';
 import { RateLimitErrorCode } from './rate-limit.errors';
-import { PolicyState, RateLimiterService } from './rate-limiter.service';
+import { Decision, PolicyState, RateLimiterService } from './rate-limiter.service';
 
 /** `RateLimit-Policy` and `RateLimit` fields per draft-ietf-httpapi-ratelimit-headers-10. */
 export function rateLimitHeaders(policies: PolicyState[]): Record<string, string> {
@@ -25,15 +25,20 @@ export function rateLimitHeaders(policies: PolicyState[]): Record<string, string
 export class RateLimitGuard implements CanActivate {
   constructor(private readonly limiter: RateLimiterService) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const http = context.switchToHttp();
-    const principal = http.getRequest<FastifyRequest>().principal;
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const principal = context.switchToHttp().getRequest<FastifyRequest>().principal;
     if (!principal) return true;
-    const decision = await this.limiter.check(principal);
+    const decision = this.limiter.check(principal);
+    return decision instanceof Promise
+      ? decision.then((settled) => this.enforce(context, settled))
+      : this.enforce(context, decision);
+  }
+
+  private enforce(context: ExecutionContext, decision: Decision): boolean {
     if (decision.policies.length === 0) return true;
     const headers = rateLimitHeaders(decision.policies);
     if (decision.allowed) {
-      void http.getResponse<FastifyReply>().headers(headers);
+      void context.switchToHttp().getResponse<FastifyReply>().headers(headers);
       return true;
     }
     const exceeded = decision.exceeded!;

@@ -42,94 +42,97 @@ interface Lease {
 @Injectable()
 export class RateLimiterService {
   private readonly leases = new Map<string, Lease>();
+  private readonly defaults: { defaultRequestsPerMinute: number; defaultRequestsPerMonth: number };
 
   constructor(
     private readonly store: RateLimitStore,
     private readonly clock: Clock,
-    private readonly config: ConfigService<Configuration, true>,
-  ) {}
+    config: ConfigService<Configuration, true>,
+  ) {
+    this.defaults = config.get('usage', { infer: true });
+  }
 
   limitsOf(principal: Principal): { perMinute: number; perMonth: number } {
-    const defaults = this.config.get('usage', { infer: true });
     return {
-      perMinute: principal.rateLimit?.requestsPerMinute ?? defaults.defaultRequestsPerMinute,
-      perMonth: principal.quota?.requestsPerMonth ?? defaults.defaultRequestsPerMonth,
+      perMinute: principal.rateLimit?.requestsPerMinute ?? this.defaults.defaultRequestsPerMinute,
+      perMonth: principal.quota?.requestsPerMonth ?? this.defaults.defaultRequestsPerMonth,
     };
   }
 
-  async check(principal: Principal): Promise<Decision> {
+  /**
+   * Takes one point from each of the principal's policies. Synchronous while this instance holds
+   * leased points (the usual case): only a new lease waits for the shared store.
+   */
+  check(principal: Principal): Decision | Promise<Decision> {
     const { perMinute, perMonth } = this.limitsOf(principal);
-    const policies: PolicyState[] = [];
-    if (perMinute > 0) {
-      const state = await this.take('minute', `${principal.type}:${principal.id}`, perMinute, 60);
-      policies.push(state);
-      if (state.remaining < 0) return { allowed: false, policies, exceeded: { ...state, remaining: 0 } };
-    }
-    if (perMonth > 0) {
-      const now = this.clock.now();
-      const month = `${now.getUTCFullYear()}-${now.getUTCMonth() + 1}`;
-      const monthEnd = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
-      const windowSeconds = Math.ceil((monthEnd - now.getTime()) / 1000);
-      const state = await this.take(
-        'month',
-        `${principal.type}:${principal.id}:${month}`,
-        perMonth,
-        windowSeconds,
-        monthEnd - now.getTime(),
-      );
-      policies.push(state);
-      if (state.remaining < 0) return { allowed: false, policies, exceeded: { ...state, remaining: 0 } };
-    }
-    return { allowed: true, policies };
+    const owner = `${principal.type}:${principal.id}`;
+    const minute = perMinute > 0 ? this.takeLocal('minute', owner, perMinute) : undefined;
+    if (minute === null) return this.checkShared(owner, perMinute, perMonth);
+    // A request refused by the minute limit does not count against the month.
+    if (minute && minute.remaining < 0) return decide(minute);
+    const month = perMonth > 0 ? this.takeLocal('month', owner, perMonth) : undefined;
+    if (month === null) return this.take('month', owner, perMonth).then((state) => decide(minute, state));
+    return decide(minute, month);
   }
 
-  /** Takes one point; `remaining` is negative when the limit is exhausted. */
-  private async take(
-    name: PolicyState['name'],
-    key: string,
-    quota: number,
-    windowSeconds: number,
-    fixedResetMs?: number,
-  ): Promise<PolicyState> {
-    const leaseKey = `${name}:${quota}:${key}`;
+  private async checkShared(owner: string, perMinute: number, perMonth: number): Promise<Decision> {
+    const minute = await this.take('minute', owner, perMinute);
+    if (minute.remaining < 0 || perMonth <= 0) return decide(minute);
+    return decide(minute, await this.take('month', owner, perMonth));
+  }
+
+  /** A point from the local lease, or null when the shared store must be asked first. */
+  private takeLocal(name: PolicyState['name'], owner: string, quota: number): PolicyState | null {
+    const lease = this.leases.get(leaseKey(name, owner, quota, this.clock.now()));
+    const now = Date.now();
+    if (!lease || lease.pending || now >= lease.resetAt) return null;
+    const resetSeconds = Math.max(1, Math.ceil((lease.resetAt - now) / 1000));
+    const windowSeconds = name === 'month' ? monthWindow(this.clock.now()).windowSeconds : 60;
+    if (lease.local > 0) {
+      lease.local--;
+      return { name, quota, windowSeconds, remaining: lease.shared + lease.local, resetSeconds };
+    }
+    if (lease.blocked) return { name, quota, windowSeconds, remaining: -1, resetSeconds };
+    return null;
+  }
+
+  /** Takes one point, leasing more from the shared store when needed; `remaining` < 0 when exhausted. */
+  private async take(name: PolicyState['name'], owner: string, quota: number): Promise<PolicyState> {
     for (;;) {
-      const now = Date.now();
-      let lease = this.leases.get(leaseKey);
+      const local = this.takeLocal(name, owner, quota);
+      if (local) return local;
+      const now = this.clock.now();
+      const key = leaseKey(name, owner, quota, now);
+      let lease = this.leases.get(key);
       if (lease?.pending) {
         await lease.pending;
         continue;
       }
-      if (lease && now < lease.resetAt) {
-        const resetSeconds = Math.max(1, Math.ceil((lease.resetAt - now) / 1000));
-        const policyWindow = name === 'month' ? windowSeconds : 60;
-        if (lease.local > 0) {
-          lease.local--;
-          return { name, quota, windowSeconds: policyWindow, remaining: lease.shared + lease.local, resetSeconds };
-        }
-        if (lease.blocked) return { name, quota, windowSeconds: policyWindow, remaining: -1, resetSeconds };
-      }
       lease ??= { local: 0, shared: quota, resetAt: 0, blocked: false };
-      this.leases.set(leaseKey, lease);
-      lease.pending = this.lease(lease, name, key, quota, windowSeconds, fixedResetMs).finally(
-        () => (lease.pending = undefined),
-      );
-      await lease.pending;
+      this.leases.set(key, lease);
+      const leasing = lease;
+      leasing.pending = this.lease(leasing, name, owner, quota, now).finally(() => (leasing.pending = undefined));
+      await leasing.pending;
     }
   }
 
-  private async lease(
-    lease: Lease,
-    name: string,
-    key: string,
-    quota: number,
-    windowSeconds: number,
-    fixedResetMs?: number,
-  ): Promise<void> {
-    const chunk = Math.max(1, Math.min(100, Math.floor(quota / 50)));
+  private async lease(lease: Lease, name: PolicyState['name'], owner: string, quota: number, now: Date): Promise<void> {
+    const chunk = Math.max(1, Math.min(MAX_LEASE, Math.floor(quota / 50)));
+    let storeKey = owner;
+    let windowSeconds = 60;
+    let fixedResetMs: number | undefined;
+    let options = {};
+    if (name === 'month') {
+      const month = monthWindow(now);
+      storeKey = `${owner}:${month.id}`;
+      windowSeconds = MONTH_LIMITER_SECONDS;
+      fixedResetMs = month.resetMs;
+      // The counter outlives its month by a day, so a late lease cannot restart it.
+      options = { customDuration: month.windowSeconds + 86_400 };
+    }
     const limiter = this.store.limiter(name, quota, windowSeconds);
-    const options = name === 'month' ? { customDuration: windowSeconds + 86_400 } : {};
     try {
-      const result = await limiter.consume(key, chunk, options);
+      const result = await limiter.consume(storeKey, chunk, options);
       lease.local = chunk;
       lease.shared = result.remainingPoints;
       lease.blocked = false;
@@ -142,4 +145,31 @@ export class RateLimiterService {
       lease.resetAt = Date.now() + (fixedResetMs ?? error.msBeforeNext);
     }
   }
+}
+
+/** Points leased at most per round trip to the shared store (and lost at most per instance per window). */
+const MAX_LEASE = 1000;
+/** The month limiter's nominal window; each month's counter is its own key, expiring with the month. */
+const MONTH_LIMITER_SECONDS = 32 * 86_400;
+
+function monthWindow(now: Date): { id: string; windowSeconds: number; resetMs: number } {
+  const monthEnd = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
+  const resetMs = monthEnd - now.getTime();
+  return {
+    id: `${now.getUTCFullYear()}-${now.getUTCMonth() + 1}`,
+    windowSeconds: Math.ceil(resetMs / 1000),
+    resetMs,
+  };
+}
+
+function leaseKey(name: PolicyState['name'], owner: string, quota: number, now: Date): string {
+  return name === 'month' ? `month:${quota}:${owner}:${monthWindow(now).id}` : `minute:${quota}:${owner}`;
+}
+
+function decide(...states: (PolicyState | undefined)[]): Decision {
+  const policies = states.filter((state): state is PolicyState => state !== undefined);
+  const exceeded = policies.find((state) => state.remaining < 0);
+  return exceeded
+    ? { allowed: false, policies, exceeded: { ...exceeded, remaining: 0 } }
+    : { allowed: true, policies };
 }
