@@ -27,14 +27,16 @@ const COLUMNS: [keyof UsageEvent, string, string][] = [
 /**
  * One statement writes a batch: new request ids claim a row in the ledger (a retry, or a replay of
  * a batch whose commit was not acknowledged, claims nothing), the claimed events are inserted and
- * the hourly rollups are upserted from exactly those rows. Column arrays go through `unnest`, so a
- * batch is one round trip whatever its size.
+ * the hourly rollups are upserted from exactly those rows. The batch travels as one JSON array (the
+ * cheapest encoding to build: one native JSON.stringify), so a batch is one round trip whatever its size.
  */
 const INSERT_BATCH = `
 WITH incoming AS (
   SELECT DISTINCT ON (principal_id, request_id) *
-  FROM unnest(${COLUMNS.map((column, index) => `$${index + 1}::${column[2]}[]`).join(', ')})
-    AS t(${COLUMNS.map((column) => column[1]).join(', ')})
+  FROM (
+    SELECT ${COLUMNS.map(([field, column]) => `"${field}" AS ${column}`).join(', ')}
+    FROM json_to_recordset($1::json) AS t(${COLUMNS.map(([field, , type]) => `"${field}" ${type}`).join(', ')})
+  ) AS events
 ),
 claimed AS (
   INSERT INTO usage_request_ids (principal_id, request_id, first_seen)
@@ -85,8 +87,7 @@ export class UsageEventsRepository {
 
   async insertBatch(events: UsageEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const parameters = COLUMNS.map(([field]) => events.map((event) => event[field]));
-    await this.dataSource.query(INSERT_BATCH, parameters);
+    await this.dataSource.query(INSERT_BATCH, [JSON.stringify(events)]);
   }
 
   /**

@@ -28,6 +28,7 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
   private spooled = false;
   private readonly written: Counter;
   private readonly spooledCounter: Counter;
+  private readonly bufferMaxEvents: number;
 
   constructor(
     private readonly repository: UsageEventsRepository,
@@ -36,6 +37,7 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
     metrics: MetricsService,
   ) {
     this.spool = new UsageSpool(this.settings.spoolDir);
+    this.bufferMaxEvents = this.settings.bufferMaxEvents;
     shutdown.registerFlushHook('usage events', () => this.drain());
     this.written = new Counter({
       name: 'usage_events_written_total',
@@ -72,8 +74,8 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
 
   record(event: UsageEvent): void {
     this.buffer.push(event);
-    if (this.buffer.length > this.settings.bufferMaxEvents) {
-      const overflow = this.buffer.splice(0, this.buffer.length - this.settings.bufferMaxEvents);
+    if (this.buffer.length > this.bufferMaxEvents) {
+      const overflow = this.buffer.splice(0, this.buffer.length - this.bufferMaxEvents);
       this.spoolEvents(overflow);
     }
   }
