@@ -43,58 +43,60 @@ function assertShape(spec: TensorSpec, shape: readonly number[], maxElements: nu
   return elements;
 }
 
-/** Converts one JSON value into the element type, or explains why it cannot be. */
-function writer(
-  spec: TensorSpec,
-  datatype: OipDatatype,
-): (target: Writable, index: number, value: unknown, where: () => string) => void {
+type Write = (target: Writable, index: number, value: unknown) => void;
+
+/**
+ * Converts one JSON value into the element type at a flat index, or explains why it cannot be;
+ * `where` names the element (from its flat index) only when an error needs it.
+ */
+function writer(spec: TensorSpec, datatype: OipDatatype, where: (index: number) => string): Write {
   const info = TYPE_INFO[datatype];
-  const fail = (value: unknown, where: () => string, expected: string): never => {
+  const fail = (value: unknown, index: number, expected: string): never => {
     throw new DomainError(
       ModelErrorCode.InvalidDatatype,
-      `Input "${spec.name}" takes ${datatype} (${expected}); element ${where()} is ${JSON.stringify(value) ?? String(value)}.`,
+      `Input "${spec.name}" takes ${datatype} (${expected}); element ${where(index)} is ${JSON.stringify(value) ?? String(value)}.`,
       { errors: [{ field: `inputs.${spec.name}`, message: `expected ${datatype} values` }] },
     );
   };
   switch (info.kind) {
     case 'float':
       if (datatype === 'FP16') {
-        return (target, index, value, where) => {
-          if (typeof value !== 'number') fail(value, where, 'numbers');
+        return (target, index, value) => {
+          if (typeof value !== 'number') fail(value, index, 'numbers');
           (target as Uint16Array)[index] = toHalf(value as number);
         };
       }
-      return (target, index, value, where) => {
-        if (typeof value !== 'number') fail(value, where, 'numbers');
+      return (target, index, value) => {
+        if (typeof value !== 'number') fail(value, index, 'numbers');
         (target as Float32Array)[index] = value as number;
       };
     case 'integer':
-      return (target, index, value, where) => {
+      return (target, index, value) => {
         if (
           typeof value !== 'number' ||
           !Number.isInteger(value) ||
           value < (info.min as number) ||
           value > (info.max as number)
         ) {
-          fail(value, where, `integers from ${String(info.min)} to ${String(info.max)}`);
+          fail(value, index, `integers from ${String(info.min)} to ${String(info.max)}`);
         }
         (target as Int32Array)[index] = value as number;
       };
     case 'bigint':
-      return (target, index, value, where) => {
-        if (typeof value !== 'number' || !Number.isSafeInteger(value)) fail(value, where, 'integers');
+      return (target, index, value) => {
+        if (typeof value !== 'number' || !Number.isSafeInteger(value)) fail(value, index, 'integers');
         const big = BigInt(value as number);
-        if (big < (info.min as bigint) || big > (info.max as bigint)) fail(value, where, 'integers in range');
+        if (big < (info.min as bigint) || big > (info.max as bigint)) fail(value, index, 'integers in range');
         (target as BigInt64Array)[index] = big;
       };
     case 'bool':
-      return (target, index, value, where) => {
-        if (typeof value !== 'boolean') fail(value, where, 'true or false');
+      return (target, index, value) => {
+        if (typeof value !== 'boolean') fail(value, index, 'true or false');
         (target as Uint8Array)[index] = value ? 1 : 0;
       };
     case 'string':
-      return (target, index, value, where) => {
-        if (typeof value !== 'string') fail(value, where, 'strings');
+      return (target, index, value) => {
+        if (typeof value !== 'string') fail(value, index, 'strings');
         (target as string[])[index] = value as string;
       };
   }
@@ -111,23 +113,29 @@ function nestedShape(value: unknown): number[] {
   return shape;
 }
 
+/** The nested index `[i][j]...` of a flat (row-major) index into `shape`. */
+function nestedIndex(shape: readonly number[], index: number): string {
+  const parts: number[] = [];
+  for (let axis = shape.length - 1; axis >= 0; axis--) {
+    parts.unshift(index % shape[axis]);
+    index = Math.floor(index / shape[axis]);
+  }
+  return `[${parts.join('][')}]`;
+}
+
 /**
  * A nested JSON array (row-major) as a tensor for `spec`, validating rank, dimensions, element count
- * and every element's type on the way; one typed-array allocation, no intermediate arrays.
+ * and every element's type on the way: one typed-array allocation, no per-element allocations.
  */
 export function decodeNested(spec: TensorSpec, value: unknown, maxElements: number): Tensor {
   const shape = nestedShape(value);
   const elements = assertShape(spec, shape, maxElements);
-  const info = TYPE_INFO[spec.datatype];
-  const data = info.create(elements);
-  const write = writer(spec, spec.datatype);
+  const data = TYPE_INFO[spec.datatype].create(elements);
+  const write = writer(spec, spec.datatype, (index) => nestedIndex(shape, index));
+  const last = shape.length - 1;
   const path: number[] = [];
   let index = 0;
   const walk = (node: unknown, axis: number): void => {
-    if (axis === shape.length) {
-      write(data, index++, node, () => `[${path.join('][')}]`);
-      return;
-    }
     if (!Array.isArray(node) || node.length !== shape[axis]) {
       const length = Array.isArray(node) ? node.length : 'not an array';
       throw shapeError(
@@ -136,13 +144,18 @@ export function decodeNested(spec: TensorSpec, value: unknown, maxElements: numb
         `the array at [${path.join('][')}] has length ${length}, not ${shape[axis]} (ragged)`,
       );
     }
+    if (axis === last) {
+      for (let i = 0; i < node.length; i++) write(data, index++, node[i]);
+      return;
+    }
     for (let i = 0; i < node.length; i++) {
       path.push(i);
       walk(node[i], axis + 1);
       path.pop();
     }
   };
-  walk(value, 0);
+  if (shape.length === 0) write(data, index++, value);
+  else walk(value, 0);
   return new Tensor(ortType(spec.datatype), data, shape);
 }
 
@@ -179,8 +192,8 @@ export function decodeDeclared(
     );
   }
   const target = TYPE_INFO[spec.datatype].create(elements);
-  const write = writer(spec, spec.datatype);
-  for (let i = 0; i < flat.length; i++) write(target, i, flat[i], () => `[${i}] (flat)`);
+  const write = writer(spec, spec.datatype, (index) => `[${index}] (flat)`);
+  for (let i = 0; i < flat.length; i++) write(target, i, flat[i]);
   return new Tensor(ortType(spec.datatype), target, shape as number[]);
 }
 
