@@ -169,7 +169,5 @@ function leaseKey(name: PolicyState['name'], owner: string, quota: number, now: 
 function decide(...states: (PolicyState | undefined)[]): Decision {
   const policies = states.filter((state): state is PolicyState => state !== undefined);
   const exceeded = policies.find((state) => state.remaining < 0);
-  return exceeded
-    ? { allowed: false, policies, exceeded: { ...exceeded, remaining: 0 } }
-    : { allowed: true, policies };
+  return exceeded ? { allowed: false, policies, exceeded: { ...exceeded, remaining: 0 } } : { allowed: true, policies };
 }
