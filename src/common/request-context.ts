@@ -9,6 +9,8 @@ export interface RequestUsageContext {
   queueMs?: number;
   /** Milliseconds spent in ONNX Runtime. */
   inferMs?: number;
+  /** Answered from the model's response cache. */
+  cached?: boolean;
   /** Batch items (rows) this request contributed. */
   batchItems?: number;
   /** The stable error code of a failed request (`model_not_found`, `rate_limited`, ...). */

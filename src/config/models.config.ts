@@ -38,6 +38,16 @@ export class ModelsEnv {
   @Min(0)
   @Max(256)
   ORT_INTRA_OP_THREADS = 0;
+
+  /**
+   * Worker threads per model version, each owning a session, for models whose config.json does not
+   * say; 0 runs models on the event loop (a long run then holds up every request of its process).
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(64)
+  MODEL_WORKER_THREADS = 1;
 }
 
 export interface ModelsConfig {
@@ -46,6 +56,7 @@ export interface ModelsConfig {
   maxUploadBytes: number;
   maxTensorElements: number;
   intraOpThreads: number;
+  workerThreads: number;
   inferenceTimeoutMs: number;
 }
 
@@ -56,6 +67,7 @@ export function toModelsConfig(env: ModelsEnv): ModelsConfig {
     maxUploadBytes: env.MODEL_MAX_UPLOAD_BYTES,
     maxTensorElements: env.MAX_TENSOR_ELEMENTS,
     intraOpThreads: env.ORT_INTRA_OP_THREADS,
+    workerThreads: env.MODEL_WORKER_THREADS,
     inferenceTimeoutMs: env.INFERENCE_TIMEOUT_MS,
   };
 }

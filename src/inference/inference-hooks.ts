@@ -16,7 +16,7 @@ const INFERENCE_ROUTES = new Set([
 ]);
 
 /**
- * Adds `Server-Timing` (queue, infer, total) to every inference response, errors included, and the
+ * Adds `Server-Timing` (queue, infer, total; `cache` on a cache hit) to every inference response, errors included, and the
  * successor-version `Link` to `/v1` routes that have a `/v2` successor.
  */
 export function registerInferenceHooks(fastify: FastifyInstance): void {
@@ -33,9 +33,10 @@ export function registerInferenceHooks(fastify: FastifyInstance): void {
     if (INFERENCE_ROUTES.has(route)) {
       const usage = request.usage;
       const total = reply.elapsedTime;
+      const cache = usage?.cached ? ', cache;desc="hit"' : '';
       void reply.header(
         'Server-Timing',
-        `queue;dur=${(usage?.queueMs ?? 0).toFixed(3)}, infer;dur=${(usage?.inferMs ?? 0).toFixed(3)}, total;dur=${total.toFixed(3)}`,
+        `queue;dur=${(usage?.queueMs ?? 0).toFixed(3)}, infer;dur=${(usage?.inferMs ?? 0).toFixed(3)}, total;dur=${total.toFixed(3)}${cache}`,
       );
     }
     done(null, payload);

@@ -73,6 +73,7 @@ export class InferenceService {
     const usage = usageContext(request);
     usage.queueMs = result.queueMs;
     usage.inferMs = result.inferMs;
+    usage.cached = result.cached;
     usage.batchItems = Number(Object.values(feeds)[0]?.dims[0] ?? 1);
     return result;
   }

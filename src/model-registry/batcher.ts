@@ -1,5 +1,6 @@
-import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { Tensor } from 'onnxruntime-node';
 import { DomainError } from '../common/errors/domain.error';
+import type { ModelSession } from './model-session';
 import type { RunResult } from './model-version';
 import { ModelErrorCode } from './model.errors';
 
@@ -28,16 +29,17 @@ type Data = Tensor['data'];
 
 /**
  * Dynamic batching for one model version: concurrent requests are stacked along the batch axis, run
- * once and split back. ONNX Runtime runs on the calling thread, so while one batch runs the next one
- * gathers by itself; the first request of an incomplete batch waits at most `maxQueueDelayMicros`.
+ * once and split back. As many batches run at once as the session has threads (one on the event
+ * loop); while they run the next batch gathers by itself, and the first request of an incomplete batch
+ * waits at most `maxQueueDelayMicros`.
  */
 export class Batcher {
   private readonly queue: Pending[] = [];
-  private running = false;
+  private running = 0;
   private delayTimer?: NodeJS.Timeout;
 
   constructor(
-    private readonly session: () => InferenceSession | undefined,
+    private readonly session: () => ModelSession | undefined,
     private readonly settings: () => BatchSettings,
     private readonly observe: (queueMs: number, inferMs: number, rows: number) => void,
   ) {}
@@ -92,7 +94,7 @@ export class Batcher {
   }
 
   private schedule(): void {
-    if (this.running || this.queue.length === 0) return;
+    if (this.running >= (this.session()?.concurrency ?? 1) || this.queue.length === 0) return;
     const { maxBatchSize, maxQueueDelayMicros } = this.settings();
     const queuedRows = this.queue.reduce((sum, pending) => sum + pending.rows, 0);
     const waitedMicros = (performance.now() - this.queue[0].enqueuedAt) * 1000;
@@ -110,12 +112,14 @@ export class Batcher {
     clearTimeout(this.delayTimer);
     this.delayTimer = undefined;
     const batch = this.take(maxBatchSize);
-    this.running = true;
+    this.running++;
     void this.run(batch).finally(() => {
-      this.running = false;
+      this.running--;
       // Let the requests that arrived during the run reach the queue before the next batch forms.
       setImmediate(() => this.schedule());
     });
+    // Another thread may be free for what is still queued.
+    if (this.queue.length > 0) this.schedule();
   }
 
   /** The oldest requests whose rows fit together and whose non-batch dimensions agree. */

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InferenceSession } from 'onnxruntime-node';
+import { ModelSession, openSession } from './model-session';
 import { DomainError } from '../common/errors/domain.error';
 import { CommonErrorCode } from '../common/errors/error-codes';
 import { isVersionNumber } from './model-config';
@@ -39,9 +39,9 @@ export class ModelAdminService {
     }
     if (this.registry.get(name)?.versions.has(number)) throw versionExists(name, number);
     const staged = await this.repository.stage(name, body);
-    let session: InferenceSession;
+    let session: ModelSession;
     try {
-      session = await InferenceSession.create(body, this.registry.sessionOptions());
+      session = await openSession(body, this.registry.execution(name));
     } catch (error) {
       await this.repository.discard(staged);
       throw new DomainError(

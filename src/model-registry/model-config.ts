@@ -1,5 +1,6 @@
 import { plainToInstance, Type } from 'class-transformer';
 import {
+  IsIn,
   IsInt,
   IsObject,
   IsOptional,
@@ -22,6 +23,47 @@ export class BatchingConfig {
   @Min(0)
   @Max(10_000_000)
   maxQueueDelayMicros: number = 0;
+}
+
+/** ONNX Runtime session options for the model (applied when a version loads). */
+export class SessionConfig {
+  /** Threads one run may use; default: the cores shared out between the server processes. */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  intraOpThreads?: number;
+
+  /** Threads for running independent graph nodes in parallel (executionMode "parallel"). */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  interOpThreads?: number;
+
+  @IsOptional()
+  @IsIn(['disabled', 'basic', 'extended', 'all'])
+  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+
+  @IsOptional()
+  @IsIn(['sequential', 'parallel'])
+  executionMode?: 'sequential' | 'parallel';
+}
+
+/** A response cache for models whose outputs depend only on their inputs (off unless configured). */
+export class CacheConfig {
+  /** Distinct inputs remembered, least recently used dropped first. */
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  maxEntries: number;
+
+  /** How long an answer may be reused; 0 keeps it until it is pushed out. */
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(31_536_000)
+  ttlSeconds?: number;
 }
 
 /** `models/<name>/config.json`: everything optional. */
@@ -50,6 +92,23 @@ export class ModelConfig {
   @IsInt()
   @Min(1)
   maxQueueSize?: number;
+
+  /** Worker threads running the model, each with its own session; 0 runs it on the event loop. */
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(64)
+  workerThreads?: number;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SessionConfig)
+  session?: SessionConfig;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CacheConfig)
+  cache?: CacheConfig;
 }
 
 /** Parses and validates a config.json text; throws with the reasons when it is not valid. */

@@ -1,15 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { Gauge, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import { MetricsService } from '../observability/metrics.service';
 
 const SECONDS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
-/** Per-model Prometheus metrics: queue time, inference time, batch size and queue depth. */
+/** Per-model Prometheus metrics: queue time, inference time, batch size, queue depth and cache use. */
 @Injectable()
 export class ModelMetrics {
   private readonly queue: Histogram;
   private readonly inference: Histogram;
   private readonly batch: Histogram;
+  private readonly cache: Counter;
   private depthSource: () => { model: string; version: string; depth: number }[] = () => [];
 
   constructor(metrics: MetricsService) {
@@ -36,6 +37,12 @@ export class ModelMetrics {
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
       registers,
     });
+    this.cache = new Counter({
+      name: 'model_cache_requests_total',
+      help: 'Requests to models with a response cache, by result (hit or miss)',
+      labelNames: ['model', 'version', 'result'],
+      registers,
+    });
     const depth = () => this.depthSource();
     new Gauge({
       name: 'model_queue_depth',
@@ -58,5 +65,9 @@ export class ModelMetrics {
     this.queue.observe(labels, queueMs / 1000);
     this.inference.observe(labels, inferMs / 1000);
     this.batch.observe(labels, rows);
+  }
+
+  observeCache(model: string, version: string, hit: boolean): void {
+    this.cache.inc({ model, version, result: hit ? 'hit' : 'miss' });
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { InferenceSession } from 'onnxruntime-node';
+import { ExecutionSettings } from './model-session';
 import { intraOpThreads } from '../cluster';
 import { Configuration } from '../config/configuration';
 import { ModelConfig, parseModelConfig } from './model-config';
@@ -84,13 +84,25 @@ export class ModelRegistry implements OnApplicationBootstrap, OnApplicationShutd
     return this.models.get(name);
   }
 
-  sessionOptions(): InferenceSession.SessionOptions {
+  /** How versions of `name` execute: its config.json over the platform defaults. */
+  execution(name: string): ExecutionSettings {
+    const models = this.config.get('models', { infer: true });
+    const config = this.models.get(name)?.config ?? new ModelConfig();
+    const session = config.session ?? {};
     const threads = intraOpThreads({
       app: this.config.get('app', { infer: true }),
       database: this.config.get('database', { infer: true }),
-      models: this.config.get('models', { infer: true }),
+      models,
     });
-    return { graphOptimizationLevel: 'all', intraOpNumThreads: threads };
+    return {
+      workerThreads: config.workerThreads ?? models.workerThreads,
+      session: {
+        graphOptimizationLevel: session.graphOptimizationLevel ?? 'all',
+        intraOpNumThreads: session.intraOpThreads ?? threads,
+        ...(session.interOpThreads ? { interOpNumThreads: session.interOpThreads } : {}),
+        ...(session.executionMode ? { executionMode: session.executionMode } : {}),
+      },
+    };
   }
 
   /** Re-reads the repository; concurrent calls share one scan. */
@@ -110,7 +122,9 @@ export class ModelRegistry implements OnApplicationBootstrap, OnApplicationShutd
         maxQueueSize: entry.config.maxQueueSize ?? DEFAULT_MAX_QUEUE_SIZE,
         timeoutMs,
       }),
+      cacheSettings: () => entry.config.cache,
       observe: (queueMs, inferMs, rows) => this.metrics.observe(name, String(version), queueMs, inferMs, rows),
+      observeCache: (hit) => this.metrics.observeCache(name, String(version), hit),
     });
   }
 
@@ -130,7 +144,7 @@ export class ModelRegistry implements OnApplicationBootstrap, OnApplicationShutd
 
   async load(version: ModelVersion): Promise<void> {
     this.pinnedUnloaded.delete(key(version.model, version.version));
-    await version.load(this.sessionOptions());
+    await version.load(this.execution(version.model));
     this.notifyChange();
   }
 
@@ -155,7 +169,7 @@ export class ModelRegistry implements OnApplicationBootstrap, OnApplicationShutd
             const modelVersion = this.newVersion(name, version);
             entry.versions.set(version, modelVersion);
             if (this.pinnedUnloaded.has(key(name, version))) modelVersion.state = 'UNAVAILABLE';
-            else await modelVersion.load(this.sessionOptions());
+            else await modelVersion.load(this.execution(name));
             this.logLoad(modelVersion);
           });
         changed = changed || loads.length > 0;

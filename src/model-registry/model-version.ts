@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { Tensor } from 'onnxruntime-node';
 import { DomainError } from '../common/errors/domain.error';
 import { Batcher, BatchSettings } from './batcher';
 import { ModelErrorCode } from './model.errors';
-import { hasBatchDimension, Signature, signatureOf } from './signature';
+import { CacheSettings, ResponseCache } from './response-cache';
+import { ExecutionSettings, ModelSession, openSession } from './model-session';
+import { hasBatchDimension, Signature } from './signature';
 
 export type VersionState = 'READY' | 'LOADING' | 'UNAVAILABLE' | 'FAILED';
 
@@ -16,12 +18,17 @@ export interface RunResult {
   inferMs: number;
   /** Rows in the ONNX Runtime run this request was part of. */
   batchRows?: number;
+  /** Answered from the response cache (no run). */
+  cached?: boolean;
 }
 
 export interface VersionOptions {
   /** The model's current execution settings (config.json may change while the version serves). */
   settings(): BatchSettings;
+  /** The model's response cache settings; undefined when it has none. */
+  cacheSettings(): CacheSettings | undefined;
   observe(queueMs: number, inferMs: number, rows: number): void;
+  observeCache(hit: boolean): void;
 }
 
 /**
@@ -34,10 +41,11 @@ export class ModelVersion {
   error?: string;
   sha256 = '';
   sizeBytes = 0;
-  private session?: InferenceSession;
+  private session?: ModelSession;
   private inFlight = 0;
   private drained?: () => void;
   private readonly batcher: Batcher;
+  private cache?: ResponseCache;
 
   constructor(
     readonly model: string,
@@ -57,12 +65,12 @@ export class ModelVersion {
   }
 
   /** Loads the session from the file; a failure leaves the version FAILED with the reason. */
-  async load(options: InferenceSession.SessionOptions): Promise<void> {
+  async load(execution: ExecutionSettings): Promise<void> {
     this.state = 'LOADING';
     this.error = undefined;
     try {
       const bytes = await readFile(this.path);
-      await this.adopt(await InferenceSession.create(bytes, options), bytes);
+      await this.adopt(await openSession(bytes, execution), bytes);
     } catch (error) {
       this.state = 'FAILED';
       this.error = describeOrtError(error);
@@ -70,17 +78,34 @@ export class ModelVersion {
   }
 
   /** Takes over a session already created from these bytes (an upload that was validated by loading it). */
-  async adopt(session: InferenceSession, bytes: Uint8Array): Promise<void> {
+  async adopt(session: ModelSession, bytes: Uint8Array): Promise<void> {
     await this.session?.release();
-    this.signature = signatureOf(session);
+    this.signature = session.signature;
     this.session = session;
     this.sha256 = createHash('sha256').update(bytes).digest('hex');
     this.sizeBytes = bytes.byteLength;
     this.state = 'READY';
   }
 
-  /** Runs the request, batched with others when the model allows it; ONNX Runtime errors become 400s. */
+  /**
+   * Runs the request, batched with others when the model allows it, or answers it from the response
+   * cache when the model has one; ONNX Runtime errors become 400s.
+   */
   async run(feeds: Record<string, Tensor>, outputNames?: string[]): Promise<RunResult> {
+    const cache = this.responseCache();
+    // The key is taken before the run: the input buffers may move to a worker thread.
+    const key = cache?.keyOf(feeds, outputNames);
+    if (cache && key) {
+      const outputs = cache.get(key);
+      this.options.observeCache(outputs !== undefined);
+      if (outputs) return { outputs, queueMs: 0, inferMs: 0, cached: true };
+    }
+    const result = await this.execute(feeds, outputNames);
+    if (cache && key) cache.set(key, result.outputs);
+    return result;
+  }
+
+  private async execute(feeds: Record<string, Tensor>, outputNames?: string[]): Promise<RunResult> {
     const session = this.session;
     if (this.state !== 'READY' || !session) {
       throw new DomainError(ModelErrorCode.ModelNotReady, `${this.model} v${this.version} is not ready.`, {
@@ -91,10 +116,10 @@ export class ModelVersion {
     try {
       if (this.batchable && this.options.settings().maxBatchSize > 1)
         return await this.batcher.submit(feeds, outputNames);
-      const started = performance.now();
-      const outputs = await (outputNames ? session.run(feeds, outputNames) : session.run(feeds));
-      const inferMs = performance.now() - started;
       const rows = Number(Object.values(feeds)[0]?.dims[0] ?? 1);
+      const started = performance.now();
+      const outputs = await session.run(feeds, outputNames);
+      const inferMs = performance.now() - started;
       this.options.observe(0, inferMs, rows);
       return { outputs, queueMs: 0, inferMs, batchRows: rows };
     } catch (error) {
@@ -110,6 +135,14 @@ export class ModelVersion {
     }
   }
 
+  /** The cache as config.json currently describes it (rebuilt, empty, when that changes). */
+  private responseCache(): ResponseCache | undefined {
+    const settings = this.options.cacheSettings();
+    if (!settings) return (this.cache = undefined);
+    if (!this.cache?.matches(settings)) this.cache = new ResponseCache(settings);
+    return this.cache;
+  }
+
   /** Stops taking requests, waits for those in flight, then releases the session. */
   async unload(): Promise<void> {
     this.state = 'UNAVAILABLE';
@@ -117,6 +150,7 @@ export class ModelVersion {
     this.drained = undefined;
     const session = this.session;
     this.session = undefined;
+    this.cache = undefined;
     await session?.release();
   }
 }

@@ -14,7 +14,7 @@ export interface Signature {
 }
 
 /** Reads the signature from ONNX Runtime's session metadata: nothing is declared twice. */
-export function signatureOf(session: InferenceSession): Signature {
+export function signatureOf(session: Pick<InferenceSession, 'inputMetadata' | 'outputMetadata'>): Signature {
   const specs = (metadata: readonly InferenceSession.ValueMetadata[]): TensorSpec[] =>
     metadata.map((value) => {
       if (!value.isTensor)

@@ -25,8 +25,14 @@ describe('Dynamic batching', () => {
 
   beforeAll(async () => {
     const repository = copyModels();
-    irisVariant(repository, 'iris-unbatched', {});
+    irisVariant(repository, 'iris-unbatched', { workerThreads: 0 });
     irisVariant(repository, 'iris-batched', { batching: { maxBatchSize: 64, maxQueueDelayMicros: 20_000 } });
+    irisVariant(repository, 'iris-threads', {
+      batching: { maxBatchSize: 8, maxQueueDelayMicros: 20_000 },
+      workerThreads: 3,
+      session: { intraOpThreads: 1, graphOptimizationLevel: 'basic' },
+    });
+    irisVariant(repository, 'iris-cached', { cache: { maxEntries: 2 } });
     irisVariant(repository, 'iris-small-queue', {
       batching: { maxBatchSize: 64, maxQueueDelayMicros: 400_000 },
       maxQueueSize: 2,
@@ -44,25 +50,56 @@ describe('Dynamic batching', () => {
   it('should answer batched requests exactly as unbatched ones', async () => {
     const data = getNumbers();
     const requests = Array.from({ length: 24 }, (_, i) => data.slice(i * 6, i * 6 + 1 + (i % 5)));
-    const batched = await Promise.all(requests.map((rows) => predict('iris-batched', rows)));
     const unbatched = await Promise.all(requests.map((rows) => predict('iris-unbatched', rows)));
-    for (let i = 0; i < requests.length; i++) {
-      expect(batched[i].status).toBe(200);
-      const a = (await batched[i].json()) as { outputs: { probabilities: number[][]; label: number[] } };
-      const b = (await unbatched[i].json()) as { outputs: { probabilities: number[][]; label: number[] } };
-      expect(a.outputs.label).toEqual(b.outputs.label);
-      expect(a.outputs.probabilities).toHaveLength(requests[i].length);
-      a.outputs.probabilities
-        .flat()
-        .forEach((value, index) => expect(value).toBeCloseTo(b.outputs.probabilities.flat()[index], 6));
+    const expected = await Promise.all(
+      unbatched.map(
+        (response) => response.json() as Promise<{ outputs: { probabilities: number[][]; label: number[] } }>,
+      ),
+    );
+    // Batched in the default worker thread, and over a pool of three threads.
+    let timing = '';
+    for (const model of ['iris-batched', 'iris-threads']) {
+      const batched = await Promise.all(requests.map((rows) => predict(model, rows)));
+      if (model === 'iris-batched') timing = batched[0].headers.get('server-timing')!;
+      for (let i = 0; i < requests.length; i++) {
+        expect(batched[i].status).toBe(200);
+        const a = (await batched[i].json()) as { outputs: { probabilities: number[][]; label: number[] } };
+        const b = expected[i];
+        expect(a.outputs.label).toEqual(b.outputs.label);
+        expect(a.outputs.probabilities).toHaveLength(requests[i].length);
+        a.outputs.probabilities
+          .flat()
+          .forEach((value, index) => expect(value).toBeCloseTo(b.outputs.probabilities.flat()[index], 6));
+      }
     }
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     const sum = Number(/model_batch_size_sum\{model="iris-batched",version="1"\} (\d+)/.exec(metrics)?.[1]);
     const count = Number(/model_batch_size_count\{model="iris-batched",version="1"\} (\d+)/.exec(metrics)?.[1]);
     expect(count).toBe(24);
     expect(sum / count).toBeGreaterThan(3); // rows per run, seen by each request: runs really were shared
-    const timing = batched[0].headers.get('server-timing')!;
     expect(Number(/queue;dur=([\d.]+)/.exec(timing)![1])).toBeGreaterThan(0);
+  });
+
+  it('should answer a repeated input from the response cache, when the model has one', async () => {
+    const setosa = [[5.1, 3.5, 1.4, 0.2]];
+    const first = await predict('iris-cached', setosa);
+    const again = await predict('iris-cached', setosa);
+    const other = await predict('iris-cached', [[6.7, 3.0, 5.2, 2.3]]);
+    const uncached = await predict('iris-unbatched', setosa);
+    expect([first.status, again.status, other.status]).toEqual([200, 200, 200]);
+    expect(first.headers.get('server-timing')).not.toContain('cache');
+    expect(again.headers.get('server-timing')).toContain('cache;desc="hit"');
+    expect(other.headers.get('server-timing')).not.toContain('cache');
+    expect(uncached.headers.get('server-timing')).not.toContain('cache');
+    const [a, b, c] = (await Promise.all([first.json(), again.json(), other.json()])) as {
+      outputs: { label: number[] };
+    }[];
+    expect(b).toEqual(a);
+    expect(c.outputs.label[0]).not.toBe(a.outputs.label[0]);
+
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toContain('model_cache_requests_total{model="iris-cached",version="1",result="hit"} 1');
+    expect(metrics).toContain('model_cache_requests_total{model="iris-cached",version="1",result="miss"} 2');
   });
 
   it('should answer 503 queue_full with Retry-After when the queue is full', async () => {

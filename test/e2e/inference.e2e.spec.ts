@@ -402,19 +402,26 @@ describe('Inference', () => {
   });
 
   describe('repository changes', () => {
+    /** The version's state once it is listed (a new version is LOADING until its session is up). */
+    const versionState = async (model: string, version: number): Promise<string | undefined> => {
+      const response = await get(`/v1/models/${model}/versions/${version}`);
+      if (response.status !== 200) return undefined;
+      return ((await response.json()) as { versionDetails: { state: string }[] }).versionDetails[0]?.state;
+    };
+
     it('should serve a version copied into the repository without a restart, and never let a broken one replace it', async () => {
       mkdirSync(join(repository, 'iris', '3'));
       writeFileSync(
         join(repository, 'iris', '3', 'model.onnx'),
         readFileSync(join(repository, 'iris', '2', 'model.onnx')),
       );
-      await eventually(async () => (await get('/v1/models/iris/versions/3')).status === 200, 5000);
+      await eventually(async () => (await versionState('iris', 3)) === 'READY', 5000);
       const hot = await post('/v1/models/iris/versions/3/predict', { instances: [[5.1, 3.5, 1.4, 0.2]] });
       expect(await hot.json()).toMatchObject({ version: '3', predictions: [{ label: 'setosa' }] });
 
       mkdirSync(join(repository, 'iris', '4'));
       writeFileSync(join(repository, 'iris', '4', 'model.onnx'), 'this is not an ONNX model');
-      await eventually(async () => (await get('/v1/models/iris/versions/4')).status === 200, 5000);
+      await eventually(async () => (await versionState('iris', 4)) === 'FAILED', 5000);
       const broken = (await (await get('/v1/models/iris/versions/4')).json()) as {
         versionDetails: { state: string; error?: string }[];
       };
