@@ -1,13 +1,30 @@
 /**
  * The baseline: a bare node:http + onnxruntime-node server doing the same per-request work as the
  * platform's predict route (parse JSON, build a tensor, run, encode JSON) and nothing else — no auth,
- * validation, usage metering, batching or metrics. Usage: node dist/bench/bare-server.js <model.onnx> <port>
+ * validation, usage metering, batching or metrics. ORT session options are its defaults.
+ * Usage: node dist/bench/bare-server.js <model.onnx> <port> [processes]; with more than one process,
+ * node:cluster shares the port between them.
  */
+import cluster from 'node:cluster';
 import { createServer } from 'node:http';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 
 async function main(): Promise<void> {
-  const [modelPath, portArg] = process.argv.slice(2);
+  const [modelPath, portArg, processesArg] = process.argv.slice(2);
+  const processes = Number(processesArg ?? 1);
+  if (processes > 1 && cluster.isPrimary) {
+    let listening = 0;
+    for (let i = 0; i < processes; i++) {
+      cluster.fork().once('listening', () => {
+        if (++listening === processes) process.send?.('ready');
+      });
+    }
+    process.on('SIGTERM', () => {
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.kill();
+      process.exit(0);
+    });
+    return;
+  }
   const session = await InferenceSession.create(modelPath);
   const inputName = session.inputNames[0];
   const server = createServer((request, response) => {

@@ -1,5 +1,9 @@
 import autocannon from 'autocannon';
-import { ChildProcess } from 'node:child_process';
+import { ChildProcess, execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { processTreeCpuSeconds } from './cpu';
 
 export interface LoadResult {
@@ -24,29 +28,106 @@ export interface LoadSpec {
   server: ChildProcess;
 }
 
-/** Drives one endpoint with autocannon and measures the server's CPU over the same window. */
-export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
-  const options = {
+export type LoadGenerator = 'wrk' | 'autocannon';
+
+/** wrk when it is installed (written in C, it leaves more of the machine to the server), else autocannon. */
+export function chooseLoadGenerator(requested = process.env.BENCH_LOAD_GENERATOR): LoadGenerator {
+  if (requested === 'autocannon' || requested === 'wrk') return requested;
+  return spawnSync('wrk', ['--version']).error ? 'autocannon' : 'wrk';
+}
+
+interface Sample {
+  requests: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+}
+
+type Driver = (spec: LoadSpec, durationSeconds: number) => Promise<Sample>;
+
+/** Drives one endpoint (after a 2 s warm-up) and measures the server's CPU over the same window. */
+export async function runLoad(spec: LoadSpec, generator: LoadGenerator): Promise<LoadResult> {
+  const drive: Driver = generator === 'wrk' ? driveWrk : driveAutocannon;
+  const warmup = await drive(spec, 2); // JIT, sessions, caches
+  const cpuBefore = processTreeCpuSeconds(spec.server.pid!);
+  const sample = await drive(spec, spec.durationSeconds);
+  const cpuSeconds = processTreeCpuSeconds(spec.server.pid!) - cpuBefore;
+  return {
+    requestsPerSecond: sample.requests / spec.durationSeconds,
+    p50Ms: sample.p50Ms,
+    p99Ms: sample.p99Ms,
+    requests: sample.requests,
+    responses: warmup.requests + sample.requests,
+    non2xx: sample.non2xx,
+    errors: sample.errors,
+    cpuMicrosPerRequest: sample.requests > 0 ? (cpuSeconds * 1e6) / sample.requests : 0,
+  };
+}
+
+async function driveAutocannon(spec: LoadSpec, durationSeconds: number): Promise<Sample> {
+  const result = await autocannon({
     url: spec.url,
-    method: 'POST' as const,
+    method: 'POST',
     body: spec.body,
     headers: { 'content-type': 'application/json', ...spec.headers },
     connections: spec.connections,
     pipelining: 1,
-  };
-  const warmup = await autocannon({ ...options, duration: 2 }); // warm-up: JIT, sessions, caches
-  const cpuBefore = processTreeCpuSeconds(spec.server.pid!);
-  const result = await autocannon({ ...options, duration: spec.durationSeconds });
-  const cpuSeconds = processTreeCpuSeconds(spec.server.pid!) - cpuBefore;
-  const requests = result.requests.total;
+    duration: durationSeconds,
+  });
   return {
-    requestsPerSecond: requests / spec.durationSeconds,
+    requests: result.requests.total,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
-    requests,
-    responses: warmup.requests.total + requests,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
-    cpuMicrosPerRequest: requests > 0 ? (cpuSeconds * 1e6) / requests : 0,
   };
+}
+
+const run = promisify(execFile);
+
+/** One wrk thread (it is enough for 64 connections and leaves the other cores to the server). */
+async function driveWrk(spec: LoadSpec, durationSeconds: number): Promise<Sample> {
+  const dir = mkdtempSync(join(tmpdir(), 'modelgate-wrk-'));
+  const script = join(dir, 'post.lua');
+  const headers = { 'Content-Type': 'application/json', ...spec.headers };
+  writeFileSync(
+    script,
+    [
+      'wrk.method = "POST"',
+      `wrk.body = ${luaString(spec.body)}`,
+      ...Object.entries(headers).map(([name, value]) => `wrk.headers[${luaString(name)}] = ${luaString(value)}`),
+    ].join('\n'),
+  );
+  try {
+    const { stdout } = await run(
+      'wrk',
+      ['-t1', `-c${spec.connections}`, `-d${durationSeconds}s`, '--latency', '-s', script, spec.url],
+      { maxBuffer: 1 << 20 },
+    );
+    return parseWrk(stdout);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function luaString(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+function wrkMillis(value: string, unit: string): number {
+  return Number(value) * ({ us: 0.001, ms: 1, s: 1000 } as Record<string, number>)[unit];
+}
+
+/** The figures in wrk's report (`--latency` adds the percentiles). */
+export function parseWrk(report: string): Sample {
+  const percentile = (p: number) => {
+    const match = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)\\s*$`, 'm').exec(report);
+    return match ? wrkMillis(match[1], match[2]) : NaN;
+  };
+  const requests = Number(/(\d+) requests in/.exec(report)?.[1] ?? 0);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(report)?.[1] ?? 0);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(report);
+  const errors = socket ? socket.slice(1).reduce((sum, count) => sum + Number(count), 0) : 0;
+  return { requests, p50Ms: percentile(50), p99Ms: percentile(99), non2xx, errors };
 }

@@ -3,16 +3,18 @@
  * ONNX Runtime server on the same models, measured in the same run with the same load generator,
  * beside in-process raw ONNX Runtime figures. Uses DATABASE_URL when set, else a fresh embedded database.
  *
- * Env: BENCH_DURATION (seconds per measurement, default 10), BENCH_CONNECTIONS (default 64), and any
- * platform setting (WORKERS, DATABASE_URL, ...). A metered count above the responses received is
+ * Env: BENCH_DURATION (seconds per measurement, default 10), BENCH_CONNECTIONS (default 64),
+ * BENCH_LOAD_GENERATOR (wrk or autocannon; default wrk when installed), and any platform setting
+ * (WORKERS, DATABASE_URL, ...). The bare server is measured as one process (the targets' baseline)
+ * and, when the platform runs several, with as many processes. A metered count above the responses received is
  * expected: the server finishes requests the load generator stopped waiting for.
  */
 import { ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { AddressInfo, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { LoadResult, runLoad } from './load';
+import { chooseLoadGenerator, LoadResult, runLoad } from './load';
 import { measureRawOrt, RawOrtFigures } from './raw-ort';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -20,6 +22,7 @@ const MAIN = join(ROOT, 'dist', 'src', 'main.js');
 const CLI = join(ROOT, 'dist', 'src', 'cli.js');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const GENERATOR = chooseLoadGenerator();
 
 interface BenchModel {
   name: string;
@@ -111,28 +114,32 @@ function freePort(): Promise<number> {
   });
 }
 
-async function benchBare(model: BenchModel, body: string): Promise<LoadResult> {
+async function benchBare(model: BenchModel, body: string, processes: number): Promise<LoadResult> {
   const port = await freePort();
   const bare = fork(join(__dirname, 'bare-server.js'), [
     join(ROOT, 'models', model.name, '1', 'model.onnx'),
     String(port),
+    String(processes),
   ]);
   await new Promise<void>((resolve) => bare.once('message', () => resolve()));
   try {
-    return await runLoad({
-      url: `http://127.0.0.1:${port}/predict`,
-      body,
-      connections: CONNECTIONS,
-      durationSeconds: DURATION,
-      server: bare,
-    });
+    return await runLoad(
+      {
+        url: `http://127.0.0.1:${port}/predict`,
+        body,
+        connections: CONNECTIONS,
+        durationSeconds: DURATION,
+        server: bare,
+      },
+      GENERATOR,
+    );
   } finally {
     await stop(bare);
   }
 }
 
 function row(label: string, result: LoadResult): string {
-  return `  ${label.padEnd(28)} ${result.requestsPerSecond.toFixed(0).padStart(8)} req/s   p50 ${result.p50Ms
+  return `  ${label.padEnd(34)} ${result.requestsPerSecond.toFixed(0).padStart(8)} req/s   p50 ${result.p50Ms
     .toFixed(1)
     .padStart(6)} ms   p99 ${result.p99Ms.toFixed(1).padStart(6)} ms   CPU ${result.cpuMicrosPerRequest
     .toFixed(0)
@@ -154,13 +161,21 @@ async function main(): Promise<void> {
   };
   const base = `http://127.0.0.1:${platformPort}`;
   const started = new Date(Date.now() - 60_000).toISOString();
+  // The platform's own rule (src/cluster.ts): WORKERS, else one per core with PostgreSQL, one embedded.
+  const workers = env.DATABASE_URL ? Number(env.WORKERS ?? availableParallelism()) : 1;
   console.log(
-    `Modelgate benchmark: ${DURATION}s per measurement, ${CONNECTIONS} connections, ${env.DATABASE_URL ? 'PostgreSQL' : 'embedded database'}`,
+    `Modelgate benchmark: ${DURATION}s per measurement, ${CONNECTIONS} connections, ${GENERATOR}, ${env.DATABASE_URL ? 'PostgreSQL' : 'embedded database'}, ${workers} platform process(es) on ${availableParallelism()} cores`,
   );
 
   const adminKey = createAdminKey(env);
   let platform = startPlatform(env);
-  const results: { model: BenchModel; platform: LoadResult; bare: LoadResult; raw: RawOrtFigures }[] = [];
+  const results: {
+    model: BenchModel;
+    platform: LoadResult;
+    bare: LoadResult;
+    bareSameProcesses?: LoadResult;
+    raw: RawOrtFigures;
+  }[] = [];
   let partner: { id: string; key: string };
   let handled: number; // responses received, warm-ups included
   try {
@@ -168,17 +183,21 @@ async function main(): Promise<void> {
     partner = await createPartnerKey(base, adminKey);
     for (const model of MODELS) {
       const body = requestBody(model.features);
-      const platformResult = await runLoad({
-        url: `${base}/v1/models/${model.name}/predict`,
-        body,
-        headers: { 'x-api-key': partner.key },
-        connections: CONNECTIONS,
-        durationSeconds: DURATION,
-        server: platform,
-      });
-      const bare = await benchBare(model, body);
+      const platformResult = await runLoad(
+        {
+          url: `${base}/v1/models/${model.name}/predict`,
+          body,
+          headers: { 'x-api-key': partner.key },
+          connections: CONNECTIONS,
+          durationSeconds: DURATION,
+          server: platform,
+        },
+        GENERATOR,
+      );
+      const bare = await benchBare(model, body, 1);
+      const bareSameProcesses = workers > 1 ? await benchBare(model, body, workers) : undefined;
       const raw = await measureRawOrt(join(ROOT, 'models', model.name, '1', 'model.onnx'), model.features);
-      results.push({ model, platform: platformResult, bare, raw });
+      results.push({ model, platform: platformResult, bare, bareSameProcesses, raw });
     }
     handled = results.reduce((sum, result) => sum + result.platform.responses, 0);
   } finally {
@@ -197,18 +216,23 @@ async function main(): Promise<void> {
   }
 
   console.log('');
-  for (const { model, platform: p, bare, raw } of results) {
+  for (const { model, platform: p, bare, bareSameProcesses, raw } of results) {
     console.log(`${model.name}:`);
-    console.log(row('platform (auth+usage)', p));
-    console.log(row('bare node:http + ORT', bare));
+    console.log(row(`platform (auth+usage), ${workers} proc`, p));
+    console.log(row('bare node:http + ORT, 1 proc', bare));
+    if (bareSameProcesses) console.log(row(`bare node:http + ORT, ${workers} proc`, bareSameProcesses));
     console.log(
       `  raw ORT in-process           ${raw.batch1RunsPerSecond.toFixed(0)} runs/s at batch 1, ${raw.batch64SamplesPerSecond.toFixed(0)} samples/s at batch 64`,
     );
     const ratio = p.requestsPerSecond / bare.requestsPerSecond;
     const target = model.batchedTarget ? 2 : 0.6;
     console.log(
-      `  platform / bare = ${ratio.toFixed(2)}x (target >= ${target}x: ${ratio >= target ? 'met' : 'NOT met'})`,
+      `  platform / bare (1 proc) = ${ratio.toFixed(2)}x (target >= ${target}x: ${ratio >= target ? 'met' : 'NOT met'})`,
     );
+    if (bareSameProcesses)
+      console.log(
+        `  platform / bare (${workers} proc) = ${(p.requestsPerSecond / bareSameProcesses.requestsPerSecond).toFixed(2)}x`,
+      );
     console.log(`  platform / raw ORT batch 1 = ${(p.requestsPerSecond / raw.batch1RunsPerSecond).toFixed(2)}x`);
   }
   console.log('');
