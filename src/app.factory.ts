@@ -42,7 +42,7 @@ export async function createApp(
   );
   app.useLogger(app.get(Logger));
   app.enableVersioning({ type: VersioningType.URI });
-  app.enableCors({
+  const cors = {
     origin: configuration.app.corsOrigins === '*' ? true : configuration.app.corsOrigins,
     exposedHeaders: [
       'X-Request-Id',
@@ -53,6 +53,11 @@ export async function createApp(
       'Link',
       'WWW-Authenticate',
     ],
+  };
+  // Browsers send Origin with every cross-origin request; calls without one (servers, partners' backends)
+  // skip the CORS work, which costs a small model's request a noticeable share of its time.
+  app.enableCors({
+    delegator: (request, callback) => callback(null, request.headers.origin ? cors : { origin: false }),
   });
   observeRequests(adapter.getInstance(), app.get(MetricsService));
   registerUsageHook(adapter.getInstance(), app.get(UsageRecorder));
@@ -61,7 +66,10 @@ export async function createApp(
 }
 
 function configureFastify(fastify: FastifyInstance, configuration: Configuration): void {
+  fastify.decorateRequest('routeUrl', '');
   fastify.addHook('onRequest', (request, reply, done) => {
+    // Fastify builds `routeOptions` afresh on every read: the hooks read the route from here instead.
+    request.routeUrl = request.routeOptions.url ?? '';
     void reply.header(REQUEST_ID_HEADER, request.id);
     done();
   });
@@ -79,10 +87,10 @@ function configureFastify(fastify: FastifyInstance, configuration: Configuration
 /** One metrics observation and one access-log line per request (health and metrics polls are not logged). */
 function observeRequests(fastify: FastifyInstance, metrics: MetricsService): void {
   fastify.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
+    const route = request.routeUrl || 'unmatched';
     metrics.observeHttp(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
-    if (!QUIET_ROUTES.test(request.url)) {
-      const level = reply.statusCode >= 500 ? 'error' : 'info';
+    const level = reply.statusCode >= 500 ? 'error' : 'info';
+    if (PinoLogger.root.isLevelEnabled(level) && !QUIET_ROUTES.test(request.url)) {
       PinoLogger.root[level](
         {
           requestId: request.id,

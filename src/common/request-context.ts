@@ -20,6 +20,8 @@ export interface RequestUsageContext {
 declare module 'fastify' {
   interface FastifyRequest {
     usage?: RequestUsageContext;
+    /** The matched route's URL pattern (`/v1/models/:name/predict`), '' when none matched (app.factory.ts). */
+    routeUrl: string;
   }
 }
 

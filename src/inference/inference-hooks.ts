@@ -21,7 +21,7 @@ const INFERENCE_ROUTES = new Set([
  */
 export function registerInferenceHooks(fastify: FastifyInstance): void {
   fastify.addHook('onSend', (request, reply, payload, done) => {
-    const route = request.routeOptions.url ?? '';
+    const route = request.routeUrl;
     const successor = SUCCESSORS[route];
     if (successor) {
       const params = request.params as Record<string, string>;

@@ -32,7 +32,7 @@ export function registerUsageHook(fastify: FastifyInstance, recorder: UsageRecor
         principalId: principal.id,
         apiVersion: apiVersion(path),
         method: request.method,
-        route: request.routeOptions.url ?? path.slice(0, 200),
+        route: request.routeUrl || path.slice(0, 200),
         model: usage?.model ?? null,
         modelVersion: usage?.version ?? null,
         status: reply.statusCode,

@@ -76,6 +76,18 @@ describe('Foundation', () => {
     });
   });
 
+  describe('CORS', () => {
+    it('should answer a browser (a request with Origin) with the CORS fields, and leave them off otherwise', async () => {
+      const browser = await fetch(`${server.url}/health/live`, { headers: { origin: 'http://app.example' } });
+      expect(browser.headers.get('access-control-allow-origin')).toBe('http://app.example');
+      expect(browser.headers.get('access-control-expose-headers')).toContain('X-Request-Id');
+      expect(browser.headers.get('vary')).toContain('Origin');
+      const backend = await fetch(`${server.url}/health/live`);
+      expect(backend.status).toBe(200);
+      expect(backend.headers.get('access-control-allow-origin')).toBeNull();
+    });
+  });
+
   describe('request ids', () => {
     it('should echo a sane X-Request-Id', async () => {
       const response = await fetch(`${server.url}/health/live`, { headers: { 'X-Request-Id': 'client-req-42' } });
