@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { ClusterMetrics } from './cluster-metrics';
 
-/** The process's Prometheus registry; modules add their own metrics to {@link registry}. */
+/**
+ * The process's Prometheus registry; modules add their own metrics to {@link registry}. In a cluster
+ * (WORKERS > 1), `/metrics` renders every worker's figures summed.
+ */
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
@@ -13,6 +17,8 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly cluster = new ClusterMetrics(this.registry);
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
@@ -22,6 +28,6 @@ export class MetricsService {
   }
 
   render(): Promise<string> {
-    return this.registry.metrics();
+    return this.cluster.render();
   }
 }
