@@ -1,10 +1,11 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CurrentPrincipal, Public, Scopes } from '../auth/auth.decorators';
+import { CurrentPrincipal, principalOf, Public, Scopes } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
 import { Scope } from '../auth/scopes';
 import { OipInferRequestDto, OipInferResponseDto, OipModelMetadataDto } from './oip.dto';
+import { inferenceParams } from './inference-request';
 import { OipService } from './oip.service';
 
 /**
@@ -80,27 +81,21 @@ export class OipController {
   @Scopes(Scope.ModelsInfer)
   @Post('models/:name/infer')
   @HttpCode(200)
+  @ApiParam({ name: 'name', description: 'The model' })
   @ApiBody({ type: OipInferRequestDto })
-  infer(
-    @Req() request: FastifyRequest,
-    @CurrentPrincipal() principal: Principal,
-    @Param('name') name: string,
-    @Body() body: unknown,
-  ): Promise<OipInferResponseDto> {
-    return this.oip.infer(request, principal, name, undefined, body);
+  infer(@Req() request: FastifyRequest): Promise<OipInferResponseDto> {
+    const { name } = inferenceParams(request);
+    return this.oip.infer(request, principalOf(request), name, undefined, request.body);
   }
 
   @Scopes(Scope.ModelsInfer)
   @Post('models/:name/versions/:version/infer')
   @HttpCode(200)
+  @ApiParam({ name: 'name', description: 'The model' })
+  @ApiParam({ name: 'version', description: 'A version number, `latest` or an alias' })
   @ApiBody({ type: OipInferRequestDto })
-  inferVersion(
-    @Req() request: FastifyRequest,
-    @CurrentPrincipal() principal: Principal,
-    @Param('name') name: string,
-    @Param('version') version: string,
-    @Body() body: unknown,
-  ): Promise<OipInferResponseDto> {
-    return this.oip.infer(request, principal, name, version, body);
+  inferVersion(@Req() request: FastifyRequest): Promise<OipInferResponseDto> {
+    const { name, version } = inferenceParams(request);
+    return this.oip.infer(request, principalOf(request), name, version, request.body);
   }
 }

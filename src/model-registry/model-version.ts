@@ -46,6 +46,8 @@ export class ModelVersion {
   private drained?: () => void;
   private readonly batcher: Batcher;
   private cache?: ResponseCache;
+  private batchableFor?: Signature;
+  private isBatchable = false;
 
   constructor(
     readonly model: string,
@@ -60,8 +62,13 @@ export class ModelVersion {
     return this.batcher.depth;
   }
 
+  /** Whether requests can be stacked along a batch axis (read per request: computed once per signature). */
   get batchable(): boolean {
-    return this.signature !== undefined && hasBatchDimension(this.signature);
+    if (this.batchableFor !== this.signature) {
+      this.batchableFor = this.signature;
+      this.isBatchable = this.signature !== undefined && hasBatchDimension(this.signature);
+    }
+    return this.isBatchable;
   }
 
   /** Loads the session from the file; a failure leaves the version FAILED with the reason. */
