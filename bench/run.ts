@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { AddressInfo, createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { SERVER_V8_FLAGS } from '../src/cluster';
 import { chooseLoadGenerator, LoadResult, runLoad } from './load';
 import { measureRawOrt, RawOrtFigures } from './raw-ort';
 
@@ -96,7 +97,8 @@ async function meteredRequests(base: string, adminKey: string, principalId: stri
 }
 
 function startPlatform(env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  // As `npm start` runs it.
+  const child = spawn(process.execPath, [...SERVER_V8_FLAGS, MAIN], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   child.on('exit', (code, signal) => {
     if (code && code !== 0) console.error(`platform exited with ${code ?? signal}`);
   });
