@@ -73,8 +73,7 @@ export class ModelAdminService {
 
   async deleteModelVersion(name: string, versionSegment: string): Promise<void> {
     const version = this.find(name, versionSegment);
-    await this.registry.remove(version);
-    await this.repository.deleteVersion(name, version.version);
+    await this.registry.delete(version, () => this.repository.deleteVersion(name, version.version));
   }
 
   /** Points an alias (or `default`) at a version, in the model's config.json. */

@@ -28,6 +28,8 @@ export class ModelRegistry implements OnApplicationBootstrap, OnApplicationShutd
   private readonly models = new Map<string, ModelEntry>();
   /** Versions an admin unloaded: the re-scan leaves them unloaded. */
   private readonly pinnedUnloaded = new Set<string>();
+  /** Versions deleted whose directory a scan may still have listed (see `delete`). */
+  private readonly deleted = new Set<string>();
   private readonly listeners: (() => void)[] = [];
   private timer?: NodeJS.Timeout;
   private scanning?: Promise<void>;
@@ -133,6 +135,7 @@ export class ModelRegistry implements OnApplicationBootstrap, OnApplicationShutd
     const entry = this.entry(name);
     entry.versions.set(version.version, version);
     this.pinnedUnloaded.delete(key(name, version.version));
+    this.deleted.delete(key(name, version.version));
     this.notifyChange();
   }
 
@@ -148,6 +151,16 @@ export class ModelRegistry implements OnApplicationBootstrap, OnApplicationShutd
     this.notifyChange();
   }
 
+  /**
+   * Deletes a version: its files go first, and until a scan no longer finds them the scan does not load
+   * the version again (a scan that listed the directory just before could otherwise bring it back).
+   */
+  async delete(version: ModelVersion, removeFiles: () => Promise<void>): Promise<void> {
+    this.deleted.add(key(version.model, version.version));
+    await removeFiles();
+    await this.remove(version);
+  }
+
   async remove(version: ModelVersion): Promise<void> {
     const entry = this.models.get(version.model);
     entry?.versions.delete(version.version);
@@ -160,11 +173,15 @@ export class ModelRegistry implements OnApplicationBootstrap, OnApplicationShutd
     let changed = false;
     try {
       const found = await this.repository.scan();
+      for (const deleted of [...this.deleted]) {
+        const [name, version] = deleted.split('/');
+        if (!found.get(name)?.includes(Number(version))) this.deleted.delete(deleted);
+      }
       for (const [name, versions] of found) {
         changed = (await this.refreshConfig(name)) || changed;
         const entry = this.entry(name);
         const loads = versions
-          .filter((version) => !entry.versions.has(version))
+          .filter((version) => !entry.versions.has(version) && !this.deleted.has(key(name, version)))
           .map(async (version) => {
             const modelVersion = this.newVersion(name, version);
             entry.versions.set(version, modelVersion);
