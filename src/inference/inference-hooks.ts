@@ -16,8 +16,8 @@ const INFERENCE_ROUTES = new Set([
 ]);
 
 /**
- * Adds `Server-Timing` (queue, infer, total; `cache` on a cache hit) to every inference response, errors included, and the
- * successor-version `Link` to `/v1` routes that have a `/v2` successor.
+ * Adds `Server-Timing` (queue, infer, total; `cache` on a cache hit) to every inference response,
+ * errors included, and the successor-version `Link` to `/v1` routes that have a `/v2` successor.
  */
 export function registerInferenceHooks(fastify: FastifyInstance): void {
   fastify.addHook('onSend', (request, reply, payload, done) => {

@@ -35,7 +35,15 @@ export interface ModelSession {
 
 /** Loads `bytes` as configured; throws ONNX Runtime's reason when the model cannot load. */
 export async function openSession(bytes: Uint8Array, execution: ExecutionSettings): Promise<ModelSession> {
-  if (execution.workerThreads <= 0) return new InlineSession(await InferenceSession.create(bytes, execution.session));
+  if (execution.workerThreads <= 0) {
+    const session = await InferenceSession.create(bytes, execution.session);
+    try {
+      return new InlineSession(session);
+    } catch (error) {
+      await session.release(); // a signature the platform cannot serve
+      throw error;
+    }
+  }
   const workers = await Promise.allSettled(
     Array.from({ length: execution.workerThreads }, () => SessionThread.start(bytes, execution.session)),
   );
