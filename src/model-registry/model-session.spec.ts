@@ -63,6 +63,14 @@ describe('Model sessions', () => {
     for (const outputs of results) expect(outputs.probabilities.dims).toEqual([ROWS, 10]);
   });
 
+  it('should carry string tensors to and from a worker thread', async () => {
+    const text = readFileSync(join(__dirname, '..', '..', 'models', 'normalize-text', '1', 'model.onnx'));
+    const threaded = await openSession(text, { workerThreads: 1, session: {} });
+    open.push(threaded);
+    const outputs = await threaded.run({ text: new Tensor('string', ['Hello World', 'ONNX'], [2]) });
+    expect(outputs.normalized.data).toEqual(['hello world', 'onnx']);
+  });
+
   it('should reject a file ONNX Runtime cannot load, and an input it refuses, with its reason', async () => {
     await expect(openSession(Buffer.from('not a model'), { workerThreads: 1, session: {} })).rejects.toThrow(
       /protobuf|parse|model/i,
