@@ -26,7 +26,7 @@ export class ModelsEnv {
   @Max(1_000_000_000)
   MAX_TENSOR_ELEMENTS = 1_000_000;
 
-  /** How long a request may wait in a model's batching queue before it fails (inference_timeout). */
+  /** How long a request may wait for its model (queue and run) before it fails (inference_timeout). */
   @Transform(toInteger)
   @IsInt()
   @Min(1)

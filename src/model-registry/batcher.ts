@@ -11,7 +11,7 @@ export interface BatchSettings {
   maxQueueDelayMicros: number;
   /** Requests waiting at most; beyond, 503 queue_full. */
   maxQueueSize: number;
-  /** How long a request may wait in the queue before it fails with inference_timeout. */
+  /** How long a request may wait for its answer (queue and run) before it fails with inference_timeout. */
   timeoutMs: number;
 }
 
@@ -78,16 +78,16 @@ export class Batcher {
     }
   }
 
+  /** The request's deadline passed: out of the queue if it is still there; its answer is dropped. */
   private expire(pending: Pending): void {
     const index = this.queue.indexOf(pending);
-    if (index < 0) return;
-    this.queue.splice(index, 1);
+    if (index >= 0) this.queue.splice(index, 1);
     if (this.queue.length === 0) {
       clearTimeout(this.delayTimer);
       this.delayTimer = undefined;
     }
     pending.reject(
-      new DomainError(ModelErrorCode.InferenceTimeout, 'The request waited too long for the model; retry shortly.', {
+      new DomainError(ModelErrorCode.InferenceTimeout, 'The model took too long to answer; retry shortly.', {
         retryAfterSeconds: 1,
       }),
     );
@@ -135,7 +135,6 @@ export class Batcher {
       rows += next.rows;
       batch.push(next);
     }
-    for (const pending of batch) clearTimeout(pending.timer);
     return batch;
   }
 
@@ -158,10 +157,14 @@ export class Batcher {
         offset += pending.rows;
         const queueMs = started - pending.enqueuedAt;
         this.observe(queueMs, inferMs, totalRows);
+        clearTimeout(pending.timer);
         pending.resolve({ outputs: own, queueMs, inferMs, batchRows: totalRows });
       }
     } catch (error) {
-      for (const pending of batch) pending.reject(error);
+      for (const pending of batch) {
+        clearTimeout(pending.timer);
+        pending.reject(error);
+      }
     }
   }
 }

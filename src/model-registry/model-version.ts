@@ -112,17 +112,39 @@ export class ModelVersion {
     return result;
   }
 
-  private async execute(feeds: Record<string, Tensor>, outputNames?: string[]): Promise<RunResult> {
+  /**
+   * Queue (or not) and run, within INFERENCE_TIMEOUT_MS from now: past it the request fails with
+   * inference_timeout, while a run already in a worker thread finishes on its own (the version counts
+   * it in flight until then). A run on the event loop cannot be interrupted and always completes.
+   */
+  private execute(feeds: Record<string, Tensor>, outputNames?: string[]): Promise<RunResult> {
     const session = this.session;
     if (this.state !== 'READY' || !session) {
-      throw new DomainError(ModelErrorCode.ModelNotReady, `${this.model} v${this.version} is not ready.`, {
-        retryAfterSeconds: 5,
-      });
+      return Promise.reject(
+        new DomainError(ModelErrorCode.ModelNotReady, `${this.model} v${this.version} is not ready.`, {
+          retryAfterSeconds: 5,
+        }),
+      );
     }
+    const settings = this.options.settings();
+    const batched = this.batchable && settings.maxBatchSize > 1;
     this.inFlight++;
+    const work = this.runOn(session, batched, feeds, outputNames).finally(() => {
+      this.inFlight--;
+      if (this.inFlight === 0) this.drained?.();
+    });
+    // The batcher keeps its own deadline per request (it also takes an expired request out of the queue).
+    return batched ? work : withDeadline(work, settings.timeoutMs);
+  }
+
+  private async runOn(
+    session: ModelSession,
+    batched: boolean,
+    feeds: Record<string, Tensor>,
+    outputNames?: string[],
+  ): Promise<RunResult> {
     try {
-      if (this.batchable && this.options.settings().maxBatchSize > 1)
-        return await this.batcher.submit(feeds, outputNames);
+      if (batched) return await this.batcher.submit(feeds, outputNames);
       const rows = Number(Object.values(feeds)[0]?.dims[0] ?? 1);
       const started = performance.now();
       const outputs = await session.run(feeds, outputNames);
@@ -136,9 +158,6 @@ export class ModelVersion {
         `ONNX Runtime rejected the input: ${describeOrtError(error)}`,
         { cause: error },
       );
-    } finally {
-      this.inFlight--;
-      if (this.inFlight === 0) this.drained?.();
     }
   }
 
@@ -170,4 +189,22 @@ export function describeOrtError(error: unknown): string {
     .replace(/\s+/g, ' ')
     .trim()
     .slice(0, 500);
+}
+
+/** The work's result, or inference_timeout once `timeoutMs` have passed. */
+function withDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new DomainError(ModelErrorCode.InferenceTimeout, 'The model took too long to answer; retry shortly.', {
+            retryAfterSeconds: 1,
+          }),
+        ),
+      timeoutMs,
+    );
+  });
+  work.catch(() => undefined); // settled after the deadline: nobody is waiting any more
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
