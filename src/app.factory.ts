@@ -4,7 +4,9 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import type { FastifyInstance } from 'fastify';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule, ModuleImport } from './app.module';
+import { INFERENCE_MODELS } from './inference/inference.docs';
 import { registerInferenceHooks } from './inference/inference-hooks';
+import { InferenceRoutes } from './inference/inference.routes';
 import { Configuration } from './config/configuration';
 import { setupDocs } from './docs/setup-docs';
 import { MetricsService } from './observability/metrics.service';
@@ -61,7 +63,9 @@ export async function createApp(
   });
   observeRequests(adapter.getInstance(), app.get(MetricsService));
   registerUsageHook(adapter.getInstance(), app.get(UsageRecorder));
-  setupDocs(app, configuration.app, version);
+  // After every hook, so that they all apply to these routes.
+  app.get(InferenceRoutes).register(adapter.getInstance());
+  setupDocs(app, configuration.app, version, INFERENCE_MODELS);
   return app;
 }
 

@@ -4,11 +4,13 @@ import { PassportModule } from '@nestjs/passport';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { OAuthModule } from '../oauth/oauth.module';
 import { AuthGuard } from './auth.guard';
+import { RequestAuthenticator } from './request-authenticator';
 import { ApiKeyStrategy } from './strategies/api-key.strategy';
 import { BearerStrategy } from './strategies/bearer.strategy';
 
 @Module({
   imports: [PassportModule, ApiKeysModule, OAuthModule],
-  providers: [ApiKeyStrategy, BearerStrategy, { provide: APP_GUARD, useClass: AuthGuard }],
+  providers: [ApiKeyStrategy, BearerStrategy, RequestAuthenticator, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [RequestAuthenticator],
 })
 export class AuthModule {}

@@ -1,4 +1,4 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, Type } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppConfig } from '../config/app.config';
 import { DocsService } from './docs.service';
@@ -13,7 +13,7 @@ in the \`X-API-Key\` header. Errors on \`/v1\` are RFC 9457 problem details; \`/
 Inference Protocol (KServe V2) REST API.`;
 
 /** Swagger UI at `/docs` and the document at `/docs/openapi.json`, both open. */
-export function setupDocs(app: INestApplication, config: AppConfig, version: string): void {
+export function setupDocs(app: INestApplication, config: AppConfig, version: string, extraModels: Type[] = []): void {
   const builder = new DocumentBuilder()
     .setTitle('Modelgate')
     .setDescription(DESCRIPTION)
@@ -33,7 +33,8 @@ export function setupDocs(app: INestApplication, config: AppConfig, version: str
       'apiKey',
     );
   const docs = app.get(DocsService);
-  docs.setBaseDocument(SwaggerModule.createDocument(app, builder.build()));
+  // extraModels: schemas of routes documented by contributors rather than by controllers.
+  docs.setBaseDocument(SwaggerModule.createDocument(app, builder.build(), { extraModels }));
   SwaggerModule.setup(DOCS_PATH, app, () => docs.document(), {
     jsonDocumentUrl: OPENAPI_JSON_PATH,
     yamlDocumentUrl: 'docs/openapi.yaml',

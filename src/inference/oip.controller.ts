@@ -1,16 +1,15 @@
-import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiParam, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CurrentPrincipal, principalOf, Public, Scopes } from '../auth/auth.decorators';
+import { Controller, Get, Param, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { CurrentPrincipal, Public, Scopes } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
 import { Scope } from '../auth/scopes';
-import { OipInferRequestDto, OipInferResponseDto, OipModelMetadataDto } from './oip.dto';
-import { inferenceParams } from './inference-request';
+import { OipModelMetadataDto } from './oip.dto';
 import { OipService } from './oip.service';
 
 /**
- * The Open Inference Protocol (KServe V2) REST API, path for path. Readiness answers 200 for true and
- * a 4xx for false, as the protocol specifies.
+ * The Open Inference Protocol (KServe V2) REST API, path for path (inference itself is served by
+ * inference.routes.ts). Readiness answers 200 for true and a 4xx for false, as the protocol specifies.
  */
 @ApiTags('open inference protocol (v2)')
 @Controller({ version: '2' })
@@ -76,26 +75,5 @@ export class OipController {
     const result = this.oip.modelReady(principal, name, version);
     if (!result.ready) void reply.status(400);
     return result;
-  }
-
-  @Scopes(Scope.ModelsInfer)
-  @Post('models/:name/infer')
-  @HttpCode(200)
-  @ApiParam({ name: 'name', description: 'The model' })
-  @ApiBody({ type: OipInferRequestDto })
-  infer(@Req() request: FastifyRequest): Promise<OipInferResponseDto> {
-    const { name } = inferenceParams(request);
-    return this.oip.infer(request, principalOf(request), name, undefined, request.body);
-  }
-
-  @Scopes(Scope.ModelsInfer)
-  @Post('models/:name/versions/:version/infer')
-  @HttpCode(200)
-  @ApiParam({ name: 'name', description: 'The model' })
-  @ApiParam({ name: 'version', description: 'A version number, `latest` or an alias' })
-  @ApiBody({ type: OipInferRequestDto })
-  inferVersion(@Req() request: FastifyRequest): Promise<OipInferResponseDto> {
-    const { name, version } = inferenceParams(request);
-    return this.oip.infer(request, principalOf(request), name, version, request.body);
   }
 }

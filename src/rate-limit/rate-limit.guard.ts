@@ -26,27 +26,29 @@ export class RateLimitGuard implements CanActivate {
   constructor(private readonly limiter: RateLimiterService) {}
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    const principal = context.switchToHttp().getRequest<FastifyRequest>().principal;
+    const http = context.switchToHttp();
+    const principal = http.getRequest<FastifyRequest>().principal;
     if (!principal) return true;
+    const reply = http.getResponse<FastifyReply>();
     const decision = this.limiter.check(principal);
-    return decision instanceof Promise
-      ? decision.then((settled) => this.enforce(context, settled))
-      : this.enforce(context, decision);
+    if (decision instanceof Promise) return decision.then((settled) => enforceDecision(settled, reply));
+    return enforceDecision(decision, reply);
   }
+}
 
-  private enforce(context: ExecutionContext, decision: Decision): boolean {
-    if (decision.policies.length === 0) return true;
-    const headers = rateLimitHeaders(decision.policies);
-    if (decision.allowed) {
-      void context.switchToHttp().getResponse<FastifyReply>().headers(headers);
-      return true;
-    }
-    const exceeded = decision.exceeded!;
-    const code = exceeded.name === 'month' ? RateLimitErrorCode.QuotaExceeded : RateLimitErrorCode.RateLimited;
-    const message =
-      exceeded.name === 'month'
-        ? `The monthly quota of ${exceeded.quota} requests is used up; it resets at the start of next month (UTC).`
-        : `The rate limit of ${exceeded.quota} requests per minute is exceeded.`;
-    throw new DomainError(code, message, { retryAfterSeconds: exceeded.resetSeconds, headers });
+/** Puts the limit fields on the response, or throws 429 when a limit refused the request. */
+export function enforceDecision(decision: Decision, reply: FastifyReply): true {
+  if (decision.policies.length === 0) return true;
+  const headers = rateLimitHeaders(decision.policies);
+  if (decision.allowed) {
+    void reply.headers(headers);
+    return true;
   }
+  const exceeded = decision.exceeded!;
+  const code = exceeded.name === 'month' ? RateLimitErrorCode.QuotaExceeded : RateLimitErrorCode.RateLimited;
+  const message =
+    exceeded.name === 'month'
+      ? `The monthly quota of ${exceeded.quota} requests is used up; it resets at the start of next month (UTC).`
+      : `The rate limit of ${exceeded.quota} requests per minute is exceeded.`;
+  throw new DomainError(code, message, { retryAfterSeconds: exceeded.resetSeconds, headers });
 }
