@@ -26,6 +26,8 @@ export interface LoadSpec {
   connections: number;
   durationSeconds: number;
   server: ChildProcess;
+  /** Drive 2 s first and leave them out (JIT, sessions, caches); default true. */
+  warmup?: boolean;
 }
 
 export type LoadGenerator = 'wrk' | 'autocannon';
@@ -49,7 +51,7 @@ type Driver = (spec: LoadSpec, durationSeconds: number) => Promise<Sample>;
 /** Drives one endpoint (after a 2 s warm-up) and measures the server's CPU over the same window. */
 export async function runLoad(spec: LoadSpec, generator: LoadGenerator): Promise<LoadResult> {
   const drive: Driver = generator === 'wrk' ? driveWrk : driveAutocannon;
-  const warmup = await drive(spec, 2); // JIT, sessions, caches
+  const warmup = spec.warmup === false ? undefined : await drive(spec, 2);
   const cpuBefore = processTreeCpuSeconds(spec.server.pid!);
   const sample = await drive(spec, spec.durationSeconds);
   const cpuSeconds = processTreeCpuSeconds(spec.server.pid!) - cpuBefore;
@@ -58,7 +60,7 @@ export async function runLoad(spec: LoadSpec, generator: LoadGenerator): Promise
     p50Ms: sample.p50Ms,
     p99Ms: sample.p99Ms,
     requests: sample.requests,
-    responses: warmup.requests + sample.requests,
+    responses: (warmup?.requests ?? 0) + sample.requests,
     non2xx: sample.non2xx,
     errors: sample.errors,
     cpuMicrosPerRequest: sample.requests > 0 ? (cpuSeconds * 1e6) / sample.requests : 0,

@@ -3,7 +3,10 @@
  * ONNX Runtime server on the same models, measured in the same run with the same load generator,
  * beside in-process raw ONNX Runtime figures. Uses DATABASE_URL when set, else a fresh embedded database.
  *
- * Env: BENCH_DURATION (seconds per measurement, default 10), BENCH_CONNECTIONS (default 64),
+ * Each model is measured in BENCH_ROUNDS (default 3) alternating rounds of platform and bare servers, so
+ * that each ratio compares measurements minutes apart at most; the median ratio is the result.
+ *
+ * Env: BENCH_DURATION (seconds per measurement, default 5), BENCH_CONNECTIONS (default 64),
  * BENCH_LOAD_GENERATOR (wrk or autocannon; default wrk when installed), and any platform setting
  * (WORKERS, DATABASE_URL, ...). The bare server is measured as one process (the targets' baseline)
  * and, when the platform runs several, with as many processes. A metered count above the responses received is
@@ -21,7 +24,8 @@ import { measureRawOrt, RawOrtFigures } from './raw-ort';
 const ROOT = resolve(__dirname, '..', '..');
 const MAIN = join(ROOT, 'dist', 'src', 'main.js');
 const CLI = join(ROOT, 'dist', 'src', 'cli.js');
-const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const DURATION = Number(process.env.BENCH_DURATION ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const GENERATOR = chooseLoadGenerator();
 
@@ -116,28 +120,26 @@ function freePort(): Promise<number> {
   });
 }
 
-async function benchBare(model: BenchModel, body: string, processes: number): Promise<LoadResult> {
+interface BareServer {
+  child: ChildProcess;
+  url: string;
+}
+
+async function startBare(model: BenchModel, processes: number): Promise<BareServer> {
   const port = await freePort();
-  const bare = fork(join(__dirname, 'bare-server.js'), [
+  const child = fork(join(__dirname, 'bare-server.js'), [
     join(ROOT, 'models', model.name, '1', 'model.onnx'),
     String(port),
     String(processes),
   ]);
-  await new Promise<void>((resolve) => bare.once('message', () => resolve()));
-  try {
-    return await runLoad(
-      {
-        url: `http://127.0.0.1:${port}/predict`,
-        body,
-        connections: CONNECTIONS,
-        durationSeconds: DURATION,
-        server: bare,
-      },
-      GENERATOR,
-    );
-  } finally {
-    await stop(bare);
-  }
+  await new Promise<void>((resolve) => child.once('message', () => resolve()));
+  return { child, url: `http://127.0.0.1:${port}/predict` };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 function row(label: string, result: LoadResult): string {
@@ -171,37 +173,45 @@ async function main(): Promise<void> {
 
   const adminKey = createAdminKey(env);
   let platform = startPlatform(env);
-  const results: {
-    model: BenchModel;
+  interface Round {
     platform: LoadResult;
     bare: LoadResult;
     bareSameProcesses?: LoadResult;
-    raw: RawOrtFigures;
-  }[] = [];
+  }
+  const results: { model: BenchModel; rounds: Round[]; raw: RawOrtFigures }[] = [];
   let partner: { id: string; key: string };
-  let handled: number; // responses received, warm-ups included
+  let handled = 0; // responses received, warm-ups included
   try {
     await waitFor(`${base}/health/ready`);
     partner = await createPartnerKey(base, adminKey);
     for (const model of MODELS) {
       const body = requestBody(model.features);
-      const platformResult = await runLoad(
-        {
-          url: `${base}/v1/models/${model.name}/predict`,
-          body,
-          headers: { 'x-api-key': partner.key },
-          connections: CONNECTIONS,
-          durationSeconds: DURATION,
-          server: platform,
-        },
-        GENERATOR,
-      );
-      const bare = await benchBare(model, body, 1);
-      const bareSameProcesses = workers > 1 ? await benchBare(model, body, workers) : undefined;
+      const bare = await startBare(model, 1);
+      const bareSameProcesses = workers > 1 ? await startBare(model, workers) : undefined;
+      const load = (url: string, server: ChildProcess, warmup: boolean, headers?: Record<string, string>) =>
+        runLoad({ url, body, headers, connections: CONNECTIONS, durationSeconds: DURATION, server, warmup }, GENERATOR);
+      const rounds: Round[] = [];
+      try {
+        // Alternating rounds: the machine's speed drifts, and each ratio compares neighbours in time.
+        for (let round = 0; round < ROUNDS; round++) {
+          const first = round === 0;
+          const platformResult = await load(`${base}/v1/models/${model.name}/predict`, platform, first, {
+            'x-api-key': partner.key,
+          });
+          handled += platformResult.responses;
+          rounds.push({
+            platform: platformResult,
+            bare: await load(bare.url, bare.child, first),
+            bareSameProcesses: bareSameProcesses && (await load(bareSameProcesses.url, bareSameProcesses.child, first)),
+          });
+        }
+      } finally {
+        await stop(bare.child);
+        if (bareSameProcesses) await stop(bareSameProcesses.child);
+      }
       const raw = await measureRawOrt(join(ROOT, 'models', model.name, '1', 'model.onnx'), model.features);
-      results.push({ model, platform: platformResult, bare, bareSameProcesses, raw });
+      results.push({ model, rounds, raw });
     }
-    handled = results.reduce((sum, result) => sum + result.platform.responses, 0);
   } finally {
     await stop(platform);
   }
@@ -218,24 +228,32 @@ async function main(): Promise<void> {
   }
 
   console.log('');
-  for (const { model, platform: p, bare, bareSameProcesses, raw } of results) {
+  for (const { model, rounds, raw } of results) {
     console.log(`${model.name}:`);
-    console.log(row(`platform (auth+usage), ${workers} proc`, p));
-    console.log(row('bare node:http + ORT, 1 proc', bare));
-    if (bareSameProcesses) console.log(row(`bare node:http + ORT, ${workers} proc`, bareSameProcesses));
+    rounds.forEach(({ platform: p, bare, bareSameProcesses }, index) => {
+      console.log(`  round ${index + 1}`);
+      console.log(row(`platform (auth+usage), ${workers} proc`, p));
+      console.log(row('bare node:http + ORT, 1 proc', bare));
+      if (bareSameProcesses) console.log(row(`bare node:http + ORT, ${workers} proc`, bareSameProcesses));
+    });
     console.log(
       `  raw ORT in-process           ${raw.batch1RunsPerSecond.toFixed(0)} runs/s at batch 1, ${raw.batch64SamplesPerSecond.toFixed(0)} samples/s at batch 64`,
     );
-    const ratio = p.requestsPerSecond / bare.requestsPerSecond;
+    const ratios = rounds.map((round) => round.platform.requestsPerSecond / round.bare.requestsPerSecond);
+    const ratio = median(ratios);
     const target = model.batchedTarget ? 2 : 0.6;
+    const each = ratios.map((value) => value.toFixed(2)).join(', ');
     console.log(
-      `  platform / bare (1 proc) = ${ratio.toFixed(2)}x (target >= ${target}x: ${ratio >= target ? 'met' : 'NOT met'})`,
+      `  platform / bare (1 proc) = ${ratio.toFixed(2)}x median of rounds (${each}) (target >= ${target}x: ${ratio >= target ? 'met' : 'NOT met'})`,
     );
-    if (bareSameProcesses)
+    if (rounds[0].bareSameProcesses) {
+      const same = rounds.map((round) => round.platform.requestsPerSecond / round.bareSameProcesses!.requestsPerSecond);
       console.log(
-        `  platform / bare (${workers} proc) = ${(p.requestsPerSecond / bareSameProcesses.requestsPerSecond).toFixed(2)}x`,
+        `  platform / bare (${workers} proc) = ${median(same).toFixed(2)}x median of rounds (${same.map((value) => value.toFixed(2)).join(', ')})`,
       );
-    console.log(`  platform / raw ORT batch 1 = ${(p.requestsPerSecond / raw.batch1RunsPerSecond).toFixed(2)}x`);
+    }
+    const platformMedian = median(rounds.map((round) => round.platform.requestsPerSecond));
+    console.log(`  platform / raw ORT batch 1 = ${(platformMedian / raw.batch1RunsPerSecond).toFixed(2)}x`);
   }
   console.log('');
   const lost = Math.max(0, handled - metered);
