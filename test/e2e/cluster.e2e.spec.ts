@@ -1,5 +1,6 @@
 import { get } from 'node:http';
 import { describe, expect, it } from 'vitest';
+import { eventually } from '../support/credentials';
 import { startServerProcess } from '../support/server-process';
 
 const withRealPostgres = process.env.DATABASE_URL ? describe : describe.skip;
@@ -23,17 +24,30 @@ withRealPostgres('Cluster of worker processes', () => {
       LOG_LEVEL: 'info',
     });
     try {
-      const requests = 20;
-      for (let i = 0; i < requests; i++) expect(await getOnNewConnection(`${server.url}/v1/models`)).toBe(401);
-      // Both workers served some of the requests (each access-log line names its process)...
-      const servedBy = new Set(
+      // Fresh connections until both workers have served some (the second may still be starting).
+      const servedBy = () =>
+        new Set(
+          server
+            .output()
+            .split('\n')
+            .filter((line) => line.includes('"route":"/v1/models"'))
+            .map((line) => (JSON.parse(line) as { pid: number }).pid),
+        );
+      let requests = 0;
+      const deadline = Date.now() + 60_000;
+      while (requests < 20 || servedBy().size < 2) {
+        expect(Date.now(), 'both workers should serve requests').toBeLessThan(deadline);
+        expect(await getOnNewConnection(`${server.url}/v1/models`)).toBe(401);
+        requests++;
+        if (requests >= 20 && servedBy().size < 2) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      // The access log is written after the response: wait until every request has its line.
+      const logged = () =>
         server
           .output()
           .split('\n')
-          .filter((line) => line.includes('"route":"/v1/models"'))
-          .map((line) => (JSON.parse(line) as { pid: number }).pid),
-      );
-      expect(servedBy.size).toBe(2);
+          .filter((line) => line.includes('"route":"/v1/models"')).length;
+      await eventually(() => Promise.resolve(logged() === requests), 10_000);
       // ...and /metrics, whichever worker answers it, counts all of them.
       for (let i = 0; i < 2; i++) {
         const metrics = await (await fetch(`${server.url}/metrics`)).text();
