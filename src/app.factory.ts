@@ -4,6 +4,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import type { FastifyInstance } from 'fastify';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule, ModuleImport } from './app.module';
+import { registerCors } from './common/http/cors';
 import { INFERENCE_MODELS } from './inference/inference.docs';
 import { registerInferenceHooks } from './inference/inference-hooks';
 import { InferenceRoutes } from './inference/inference.routes';
@@ -44,23 +45,6 @@ export async function createApp(
   );
   app.useLogger(app.get(Logger));
   app.enableVersioning({ type: VersioningType.URI });
-  const cors = {
-    origin: configuration.app.corsOrigins === '*' ? true : configuration.app.corsOrigins,
-    exposedHeaders: [
-      'X-Request-Id',
-      'Retry-After',
-      'RateLimit',
-      'RateLimit-Policy',
-      'Server-Timing',
-      'Link',
-      'WWW-Authenticate',
-    ],
-  };
-  // Browsers send Origin with every cross-origin request; calls without one (servers, partners' backends)
-  // skip the CORS work, which costs a small model's request a noticeable share of its time.
-  app.enableCors({
-    delegator: (request, callback) => callback(null, request.headers.origin ? cors : { origin: false }),
-  });
   observeRequests(adapter.getInstance(), app.get(MetricsService));
   registerUsageHook(adapter.getInstance(), app.get(UsageRecorder));
   // After every hook, so that they all apply to these routes.
@@ -70,6 +54,18 @@ export async function createApp(
 }
 
 function configureFastify(fastify: FastifyInstance, configuration: Configuration): void {
+  registerCors(fastify, {
+    origins: configuration.app.corsOrigins,
+    exposedHeaders: [
+      'X-Request-Id',
+      'Retry-After',
+      'RateLimit',
+      'RateLimit-Policy',
+      'Server-Timing',
+      'Link',
+      'WWW-Authenticate',
+    ],
+  });
   fastify.decorateRequest('routeUrl', '');
   fastify.addHook('onRequest', (request, reply, done) => {
     // Fastify builds `routeOptions` afresh on every read: the hooks read the route from here instead.

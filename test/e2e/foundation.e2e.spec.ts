@@ -86,6 +86,29 @@ describe('Foundation', () => {
       expect(backend.status).toBe(200);
       expect(backend.headers.get('access-control-allow-origin')).toBeNull();
     });
+
+    it('should answer a preflight before authentication, and let a browser read an error', async () => {
+      const preflight = await fetch(`${server.url}/v1/models/iris/predict`, {
+        method: 'OPTIONS',
+        headers: {
+          origin: 'http://app.example',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'x-api-key,content-type',
+        },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-origin')).toBe('http://app.example');
+      expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
+      expect(preflight.headers.get('access-control-allow-headers')).toBe('x-api-key,content-type');
+      const denied = await fetch(`${server.url}/v1/models/iris/predict`, {
+        method: 'POST',
+        headers: { origin: 'http://app.example', 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(denied.status).toBe(401);
+      expect(denied.headers.get('access-control-allow-origin')).toBe('http://app.example');
+      expect(denied.headers.get('access-control-expose-headers')).toContain('WWW-Authenticate');
+    });
   });
 
   describe('request ids', () => {
