@@ -32,16 +32,12 @@ export function Scopes(...scopes: Scope[]): MethodDecorator & ClassDecorator {
   );
 }
 
-/** The authenticated caller of a request the global guard let through. */
-export function principalOf(request: FastifyRequest): Principal {
-  if (!request.principal) throw new Error('A principal was asked for on a route without authentication');
-  return request.principal;
-}
-
 /** The authenticated caller, as resolved by the global guard. */
-export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext): Principal =>
-  principalOf(context.switchToHttp().getRequest()),
-);
+export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext): Principal => {
+  const principal = context.switchToHttp().getRequest<FastifyRequest>().principal;
+  if (!principal) throw new Error('CurrentPrincipal used on a route without authentication');
+  return principal;
+});
 
 /** The caller when one authenticated (routes with {@link OptionalCredentials}). */
 export const OptionalPrincipal = createParamDecorator(

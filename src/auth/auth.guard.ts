@@ -2,8 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { IS_PUBLIC, OPTIONAL_CREDENTIALS, REQUIRED_SCOPES } from './auth.decorators';
-import { unauthorized } from './auth.errors';
-import { assertScopes, RequestAuthenticator } from './request-authenticator';
+import { RequestAuthenticator } from './request-authenticator';
 import { Scope } from './scopes';
 
 /** What a route declares about authentication, read once per handler. */
@@ -31,13 +30,13 @@ export class AuthGuard implements CanActivate {
     const route = this.routeAuth(context);
     if (route.isPublic && !route.optional) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const principal = await this.authenticator.authenticate(request);
-    if (!principal) {
-      if (route.isPublic) return true;
-      throw unauthorized('Authentication required.');
+    if (!route.isPublic) {
+      await this.authenticator.require(request, route.scopes);
+      return true;
     }
-    request.principal = principal;
-    if (!route.isPublic) assertScopes(principal, route.scopes);
+    // An open route that still takes a credential: a bad one is a 401, none is fine.
+    const principal = await this.authenticator.authenticate(request);
+    if (principal) request.principal = principal;
     return true;
   }
 
