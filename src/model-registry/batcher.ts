@@ -86,11 +86,7 @@ export class Batcher {
       clearTimeout(this.delayTimer);
       this.delayTimer = undefined;
     }
-    pending.reject(
-      new DomainError(ModelErrorCode.InferenceTimeout, 'The model took too long to answer; retry shortly.', {
-        retryAfterSeconds: 1,
-      }),
-    );
+    pending.reject(inferenceTimeout());
   }
 
   private schedule(): void {
@@ -223,4 +219,11 @@ function rowsSlice(tensor: Tensor, offset: number, rows: number): Tensor {
     rows,
     ...tensor.dims.slice(1),
   ]);
+}
+
+/** The answer to a request that waited past INFERENCE_TIMEOUT_MS (in the queue or for its run). */
+export function inferenceTimeout(): DomainError {
+  return new DomainError(ModelErrorCode.InferenceTimeout, 'The model took too long to answer; retry shortly.', {
+    retryAfterSeconds: 1,
+  });
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Tensor } from 'onnxruntime-node';
 import { DomainError } from '../common/errors/domain.error';
-import { Batcher, BatchSettings } from './batcher';
+import { Batcher, BatchSettings, inferenceTimeout } from './batcher';
 import { ModelErrorCode } from './model.errors';
 import { CacheSettings, ResponseCache } from './response-cache';
 import { ExecutionSettings, ModelSession, openSession } from './model-session';
@@ -46,8 +46,8 @@ export class ModelVersion {
   private drained?: () => void;
   private readonly batcher: Batcher;
   private cache?: ResponseCache;
-  private batchableFor?: Signature;
-  private isBatchable = false;
+  /** Set with the signature: `batchable` is read on every request. */
+  private stackable = false;
 
   constructor(
     readonly model: string,
@@ -58,17 +58,13 @@ export class ModelVersion {
     this.batcher = new Batcher(() => this.session, options.settings, options.observe);
   }
 
-  get queueDepth(): number {
-    return this.batcher.depth;
+  /** Whether requests can be stacked along a batch axis. */
+  get batchable(): boolean {
+    return this.stackable;
   }
 
-  /** Whether requests can be stacked along a batch axis (read per request: computed once per signature). */
-  get batchable(): boolean {
-    if (this.batchableFor !== this.signature) {
-      this.batchableFor = this.signature;
-      this.isBatchable = this.signature !== undefined && hasBatchDimension(this.signature);
-    }
-    return this.isBatchable;
+  get queueDepth(): number {
+    return this.batcher.depth;
   }
 
   /** Loads the session from the file; a failure leaves the version FAILED with the reason. */
@@ -88,6 +84,7 @@ export class ModelVersion {
   async adopt(session: ModelSession, bytes: Uint8Array): Promise<void> {
     await this.session?.release();
     this.signature = session.signature;
+    this.stackable = hasBatchDimension(session.signature);
     this.session = session;
     this.sha256 = createHash('sha256').update(bytes).digest('hex');
     this.sizeBytes = bytes.byteLength;
@@ -195,15 +192,7 @@ export function describeOrtError(error: unknown): string {
 function withDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new DomainError(ModelErrorCode.InferenceTimeout, 'The model took too long to answer; retry shortly.', {
-            retryAfterSeconds: 1,
-          }),
-        ),
-      timeoutMs,
-    );
+    timer = setTimeout(() => reject(inferenceTimeout()), timeoutMs);
   });
   work.catch(() => undefined); // settled after the deadline: nobody is waiting any more
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
