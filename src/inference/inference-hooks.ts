@@ -1,19 +1,15 @@
 import type { FastifyInstance } from 'fastify';
+import { INFERENCE_PATHS } from './inference.routes';
 
 /** `/v1` model routes and the `/v2` routes that succeed them (API.md: `Link: rel="successor-version"`). */
 const SUCCESSORS: Record<string, (params: Record<string, string>) => string> = {
   '/v1/models/:name': (p) => `/v2/models/${p.name}`,
   '/v1/models/:name/versions/:version': (p) => `/v2/models/${p.name}/versions/${p.version}`,
-  '/v1/models/:name/predict': (p) => `/v2/models/${p.name}/infer`,
-  '/v1/models/:name/versions/:version/predict': (p) => `/v2/models/${p.name}/versions/${p.version}/infer`,
+  [INFERENCE_PATHS.predict]: (p) => `/v2/models/${p.name}/infer`,
+  [INFERENCE_PATHS.predictVersion]: (p) => `/v2/models/${p.name}/versions/${p.version}/infer`,
 };
 
-const INFERENCE_ROUTES = new Set([
-  '/v1/models/:name/predict',
-  '/v1/models/:name/versions/:version/predict',
-  '/v2/models/:name/infer',
-  '/v2/models/:name/versions/:version/infer',
-]);
+const INFERENCE_ROUTES = new Set<string>(Object.values(INFERENCE_PATHS));
 
 /**
  * Adds `Server-Timing` (queue, infer, total; `cache` on a cache hit) to every inference response,

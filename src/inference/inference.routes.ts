@@ -17,6 +17,14 @@ type Handler = (request: FastifyRequest, principal: Principal, params: Inference
 
 const SCOPES = [Scope.ModelsInfer];
 
+/** The inference routes' URLs (inference-hooks.ts adds their timing and successor headers). */
+export const INFERENCE_PATHS = {
+  predict: '/v1/models/:name/predict',
+  predictVersion: '/v1/models/:name/versions/:version/predict',
+  infer: '/v2/models/:name/infer',
+  inferVersion: '/v2/models/:name/versions/:version/infer',
+} as const;
+
 /**
  * The inference routes, served by Fastify directly rather than through NestJS's per-request pipeline
  * (execution contexts, guard and interceptor chains, response mapping), which `npm run bench` measured
@@ -40,10 +48,10 @@ export class InferenceRoutes {
       this.predictions.predict(request, principal, name, version, request.body);
     const infer: Handler = (request, principal, { name, version }) =>
       this.oip.infer(request, principal, name, version, request.body);
-    this.route(fastify, '/v1/models/:name/predict', predict);
-    this.route(fastify, '/v1/models/:name/versions/:version/predict', predict);
-    this.route(fastify, '/v2/models/:name/infer', infer);
-    this.route(fastify, '/v2/models/:name/versions/:version/infer', infer);
+    this.route(fastify, INFERENCE_PATHS.predict, predict);
+    this.route(fastify, INFERENCE_PATHS.predictVersion, predict);
+    this.route(fastify, INFERENCE_PATHS.infer, infer);
+    this.route(fastify, INFERENCE_PATHS.inferVersion, infer);
   }
 
   private route(fastify: FastifyInstance, url: string, handler: Handler): void {
