@@ -83,11 +83,12 @@ export class RateLimiterService {
 
   /** A point from the local lease, or null when the shared store must be asked first. */
   private takeLocal(name: PolicyState['name'], owner: string, quota: number): PolicyState | null {
-    const lease = this.leases.get(leaseKey(name, owner, quota, this.clock.now()));
+    const month = name === 'month' ? monthWindow(this.clock.now()) : undefined;
+    const lease = this.leases.get(leaseKey(name, owner, quota, month?.id));
     const now = Date.now();
     if (!lease || lease.pending || now >= lease.resetAt) return null;
     const resetSeconds = Math.max(1, Math.ceil((lease.resetAt - now) / 1000));
-    const windowSeconds = name === 'month' ? monthWindow(this.clock.now()).windowSeconds : 60;
+    const windowSeconds = month?.windowSeconds ?? 60;
     if (lease.local > 0) {
       lease.local--;
       return { name, quota, windowSeconds, remaining: lease.shared + lease.local, resetSeconds };
@@ -102,7 +103,7 @@ export class RateLimiterService {
       const local = this.takeLocal(name, owner, quota);
       if (local) return local;
       const now = this.clock.now();
-      const key = leaseKey(name, owner, quota, now);
+      const key = leaseKey(name, owner, quota, name === 'month' ? monthWindow(now).id : undefined);
       let lease = this.leases.get(key);
       if (lease?.pending) {
         await lease.pending;
@@ -162,8 +163,9 @@ function monthWindow(now: Date): { id: string; windowSeconds: number; resetMs: n
   };
 }
 
-function leaseKey(name: PolicyState['name'], owner: string, quota: number, now: Date): string {
-  return name === 'month' ? `month:${quota}:${owner}:${monthWindow(now).id}` : `minute:${quota}:${owner}`;
+/** A lease per policy, limit and owner, and for the month policy per calendar month. */
+function leaseKey(name: PolicyState['name'], owner: string, quota: number, monthId?: string): string {
+  return monthId === undefined ? `${name}:${quota}:${owner}` : `${name}:${quota}:${owner}:${monthId}`;
 }
 
 function decide(...states: (PolicyState | undefined)[]): Decision {
