@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tensor } from 'onnxruntime-node';
-import { afterEach, describe, expect, it } from 'vitest';
+import type { Worker } from 'node:worker_threads';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ModelSession, openSession } from './model-session';
 
 const MLP = readFileSync(join(__dirname, '..', '..', 'models', 'mlp', '1', 'model.onnx'));
@@ -61,6 +62,25 @@ describe('Model sessions', () => {
     const threaded = await session(2);
     const results = await Promise.all([threaded.run(input()), threaded.run(input()), threaded.run(input())]);
     for (const outputs of results) expect(outputs.probabilities.dims).toEqual([ROWS, 10]);
+  });
+
+  it('should replace a worker thread that dies, answering from the others meanwhile', async () => {
+    const threaded = await session(2);
+    // White-box: nothing outside a crash stops a thread, so the test terminates one itself.
+    const threads = (threaded as unknown as { threads: { worker: Worker; alive: boolean }[] }).threads;
+    const dead = threads[0];
+    await dead.worker.terminate();
+    await vi.waitFor(() => expect(dead.alive).toBe(false));
+
+    const meanwhile = await threaded.run(input());
+    expect(meanwhile.probabilities.dims).toEqual([ROWS, 10]);
+    await vi.waitFor(() => expect(threads[0]).not.toBe(dead), { timeout: 10_000 });
+    expect(threads.map((thread) => thread.alive)).toEqual([true, true]);
+    const results = await Promise.all([threaded.run(input()), threaded.run(input())]);
+    for (const outputs of results)
+      expect(Array.from(outputs.probabilities.data as Float32Array)).toEqual(
+        Array.from(meanwhile.probabilities.data as Float32Array),
+      );
   });
 
   it('should carry string tensors to and from a worker thread', async () => {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { Logger } from '@nestjs/common';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { DomainError } from '../common/errors/domain.error';
 import { ModelErrorCode } from './model.errors';
@@ -53,8 +54,11 @@ export async function openSession(bytes: Uint8Array, execution: ExecutionSetting
     await Promise.all(started.map((thread) => thread.release()));
     throw failure.reason;
   }
-  return new ThreadedSession(started);
+  return new ThreadedSession(started, bytes, execution.session);
 }
+
+/** How long a dead worker thread waits to be replaced: doubling from the first to the last. */
+const RESTART_DELAY_MS = { first: 100, max: 30_000 };
 
 /**
  * A session on the event loop: no hand-off cost, but ONNX Runtime runs on the calling thread, so
@@ -77,27 +81,76 @@ class InlineSession implements ModelSession {
   }
 }
 
-/** Runs go to the thread with the fewest runs in flight. */
+/**
+ * Runs go to the live thread with the fewest runs in flight. A thread that dies (it should not) is
+ * passed over and replaced by a new one on the same model; replacements that keep dying wait longer
+ * each time, up to 30 s. With no thread alive, runs fail with a 503.
+ */
 class ThreadedSession implements ModelSession {
+  private readonly logger = new Logger('ModelSession');
   readonly signature: Signature;
   readonly concurrency: number;
+  private restartDelayMs = RESTART_DELAY_MS.first;
+  private readonly restarts = new Set<NodeJS.Timeout>();
+  private released = false;
 
-  constructor(private readonly threads: SessionThread[]) {
+  constructor(
+    private readonly threads: SessionThread[],
+    private readonly bytes: Uint8Array,
+    private readonly options: InferenceSession.SessionOptions,
+  ) {
     this.signature = threads[0].signature;
     this.concurrency = threads.length;
+    threads.forEach((thread, index) => this.watch(thread, index));
   }
 
   run(feeds: Record<string, Tensor>, outputNames?: string[]): Promise<Record<string, Tensor>> {
-    // A thread that died (it should not) is passed over; with none left, runs fail with a 503.
     let thread = this.threads[0];
     for (const candidate of this.threads) {
       if (candidate.alive && (!thread.alive || candidate.inFlight < thread.inFlight)) thread = candidate;
     }
-    return thread.run(feeds, outputNames);
+    const outputs = thread.run(feeds, outputNames);
+    if (this.restartDelayMs !== RESTART_DELAY_MS.first)
+      void outputs.then(() => (this.restartDelayMs = RESTART_DELAY_MS.first)).catch(() => undefined);
+    return outputs;
   }
 
   async release(): Promise<void> {
+    this.released = true;
+    for (const timer of this.restarts) clearTimeout(timer);
     await Promise.all(this.threads.map((thread) => thread.release()));
+  }
+
+  private watch(thread: SessionThread, index: number): void {
+    void thread.stopped.then((reason) => this.scheduleReplacement(index, reason));
+  }
+
+  private scheduleReplacement(index: number, reason: Error): void {
+    if (this.released) return;
+    const delay = this.restartDelayMs;
+    this.restartDelayMs = Math.min(delay * 2, RESTART_DELAY_MS.max);
+    this.logger.error(`A model worker thread stopped (${reason.message}); starting another in ${delay} ms`);
+    const timer = setTimeout(() => {
+      this.restarts.delete(timer);
+      void this.replace(index);
+    }, delay);
+    timer.unref();
+    this.restarts.add(timer);
+  }
+
+  private async replace(index: number): Promise<void> {
+    try {
+      const thread = await SessionThread.start(this.bytes, this.options);
+      if (this.released) {
+        await thread.release();
+        return;
+      }
+      this.threads[index] = thread;
+      this.watch(thread, index);
+    } catch (error) {
+      // The model loaded before, so this is the machine (memory, threads): try again later.
+      this.scheduleReplacement(index, error as Error);
+    }
   }
 }
 
@@ -110,7 +163,10 @@ interface Call {
 class SessionThread {
   private readonly calls = new Map<number, Call>();
   private nextCall = 0;
-  private stopped?: Error;
+  private stopReason?: Error;
+  private onStop!: (reason: Error) => void;
+  /** Settles when the thread has stopped: it failed, exited or was released. */
+  readonly stopped = new Promise<Error>((resolve) => (this.onStop = resolve));
 
   private constructor(
     private readonly worker: Worker,
@@ -148,11 +204,11 @@ class SessionThread {
   }
 
   get alive(): boolean {
-    return this.stopped === undefined;
+    return this.stopReason === undefined;
   }
 
   run(feeds: Record<string, Tensor>, outputNames?: string[]): Promise<Record<string, Tensor>> {
-    if (this.stopped) return Promise.reject(notReady(this.stopped));
+    if (this.stopReason) return Promise.reject(notReady(this.stopReason));
     const call = this.nextCall++;
     const wired: Record<string, WireTensor> = {};
     for (const [name, tensor] of Object.entries(feeds)) wired[name] = toWire(tensor);
@@ -164,7 +220,7 @@ class SessionThread {
   }
 
   async release(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopReason) return;
     const exited = new Promise((resolve) => this.worker.once('exit', resolve));
     this.worker.postMessage({ type: 'release' } satisfies WorkerRequest);
     await exited;
@@ -185,9 +241,11 @@ class SessionThread {
   }
 
   private stop(error: Error): void {
-    this.stopped ??= error;
+    if (this.stopReason) return;
+    this.stopReason = error;
     for (const call of this.calls.values()) call.reject(notReady(error));
     this.calls.clear();
+    this.onStop(error);
   }
 }
 
