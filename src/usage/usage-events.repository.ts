@@ -27,7 +27,8 @@ const COLUMNS: [keyof UsageEvent, string, string][] = [
 /**
  * One statement writes a batch: new request ids claim a row in the ledger (a retry, or a replay of
  * a batch whose commit was not acknowledged, claims nothing), the claimed events are inserted and
- * the hourly rollups are upserted from exactly those rows. The batch travels as one JSON array (the
+ * the hourly rollups are upserted from exactly those rows (counted per latency bucket first, so building
+ * a rollup's histogram costs its buckets, not its rows). The batch travels as one JSON array (the
  * cheapest encoding to build: one native JSON.stringify), so a batch is one round trip whatever its size.
  */
 const INSERT_BATCH = `
@@ -53,19 +54,26 @@ inserted AS (
   ON CONFLICT DO NOTHING
   RETURNING occurred_at, principal_type, principal_id, model, model_version, status, latency_ms
 ),
-hist AS (
+per_bucket AS (
   SELECT date_trunc('hour', occurred_at) AS bucket, principal_type, principal_id,
          coalesce(model, '') AS model, coalesce(model_version, '') AS model_version, status,
-         count(*) AS requests, count(*) FILTER (WHERE status >= 400) AS errors,
-         sum(latency_ms) AS latency_sum_ms,
-         array_agg(${bucketSql('latency_ms')}) AS buckets
+         ${bucketSql('latency_ms')} AS latency_bucket, count(*) AS requests, sum(latency_ms) AS latency_sum_ms
   FROM inserted
+  GROUP BY 1, 2, 3, 4, 5, 6, 7
+),
+hist AS (
+  SELECT bucket, principal_type, principal_id, model, model_version, status,
+         sum(requests)::bigint AS requests, CASE WHEN status >= 400 THEN sum(requests)::bigint ELSE 0 END AS errors,
+         sum(latency_sum_ms) AS latency_sum_ms,
+         array_agg(latency_bucket) AS buckets, array_agg(requests) AS counts
+  FROM per_bucket
   GROUP BY 1, 2, 3, 4, 5, 6
 )
 INSERT INTO usage_rollups_hourly AS r
   (bucket, principal_type, principal_id, model, model_version, status, requests, errors, latency_sum_ms, latency_histogram)
 SELECT bucket, principal_type, principal_id, model, model_version, status, requests, errors, latency_sum_ms,
-       (SELECT array_agg((SELECT count(*) FROM unnest(buckets) b WHERE b = i)::int ORDER BY i) FROM generate_series(0, ${BUCKETS - 1}) i)
+       (SELECT array_agg(coalesce((SELECT c FROM unnest(buckets, counts) AS u(b, c) WHERE b = i), 0)::int ORDER BY i)
+        FROM generate_series(0, ${BUCKETS - 1}) i)
 FROM hist
 ON CONFLICT (bucket, principal_id, model, model_version, status) DO UPDATE SET
   requests = r.requests + EXCLUDED.requests,
