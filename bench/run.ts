@@ -15,7 +15,7 @@
 import { ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { AddressInfo, createServer } from 'node:net';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SERVER_V8_FLAGS } from '../src/cluster';
 import { chooseLoadGenerator, LoadResult, runLoad } from './load';
@@ -168,7 +168,7 @@ async function main(): Promise<void> {
   // The platform's own rule (src/cluster.ts): WORKERS, else one per core with PostgreSQL, one embedded.
   const workers = env.DATABASE_URL ? Number(env.WORKERS ?? availableParallelism()) : 1;
   console.log(
-    `Modelgate benchmark: ${DURATION}s per measurement, ${CONNECTIONS} connections, ${GENERATOR}, ${env.DATABASE_URL ? 'PostgreSQL' : 'embedded database'}, ${workers} platform process(es) on ${availableParallelism()} cores`,
+    `Modelgate benchmark: ${DURATION}s per measurement, ${CONNECTIONS} connections, ${GENERATOR}, ${env.DATABASE_URL ? 'PostgreSQL' : 'embedded database'}, ${workers} platform process(es) on ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'})`,
   );
 
   const adminKey = createAdminKey(env);
@@ -254,6 +254,10 @@ async function main(): Promise<void> {
     }
     const platformMedian = median(rounds.map((round) => round.platform.requestsPerSecond));
     console.log(`  platform / raw ORT batch 1 = ${(platformMedian / raw.batch1RunsPerSecond).toFixed(2)}x`);
+    // What batching can win at most on this machine: it differs by CPU far more than the servers do.
+    console.log(
+      `  raw ORT batch 64 / batch 1 = ${(raw.batch64SamplesPerSecond / raw.batch1RunsPerSecond).toFixed(1)}x samples per second`,
+    );
   }
   console.log('');
   const lost = Math.max(0, handled - metered);
