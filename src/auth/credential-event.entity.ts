@@ -1,10 +1,12 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-export type CredentialEventKind = 'api_key' | 'oauth_client' | 'token' | 'signing_key';
+export type CredentialEventKind =
+  'api_key' | 'oauth_client' | 'token' | 'signing_key' | 'model_loaded' | 'model_unloaded';
 
 /**
- * An append-only feed of credential changes (revocations, disables, rotations). Every instance polls
- * it and drops what it cached, so a change takes effect everywhere within the poll interval.
+ * An append-only feed of changes every instance must apply: credential changes (revocations, disables,
+ * rotations), which drop what an instance cached, and model versions an admin loaded or unloaded. Every
+ * instance polls it, so a change takes effect everywhere within the poll interval.
  */
 @Entity('credential_events')
 export class CredentialEventEntity {
@@ -14,7 +16,7 @@ export class CredentialEventEntity {
   @Column({ type: 'varchar', length: 20 })
   kind: CredentialEventKind;
 
-  /** The API key id, client id, token jti or signing key id that changed. */
+  /** The API key id, client id, token jti, signing key id or model version (`name/version`) that changed. */
   @Column({ type: 'varchar', length: 200 })
   ref: string;
 

@@ -12,7 +12,7 @@ export class AuthEnv {
   @IsIn(['live', 'test'])
   API_KEY_ENVIRONMENT: 'live' | 'test' = 'live';
 
-  /** How often each instance polls for credential changes (revocations take effect within this). */
+  /** How often each instance polls the change feed (revocations, model loads and unloads take effect within this). */
   @Transform(toInteger)
   @IsInt()
   @Min(100)

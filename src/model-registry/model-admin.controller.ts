@@ -40,7 +40,7 @@ export class ModelAdminController {
     return this.admin.loadModelVersion(name, version);
   }
 
-  /** Stop serving a version (after its in-flight requests); the file stays. */
+  /** Stop serving a version (after its in-flight requests) on every instance; the file stays. */
   @Post(':name/versions/:version/unload')
   @HttpCode(200)
   @ApiNotFoundResponse()

@@ -1,4 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { CredentialEventKind } from '../auth/credential-event.entity';
+import { CredentialEventsService } from '../auth/credential-events.service';
 import { ModelSession, openSession } from './model-session';
 import { DomainError } from '../common/errors/domain.error';
 import { CommonErrorCode } from '../common/errors/error-codes';
@@ -14,15 +16,26 @@ import { ModelSummaryDto, ModelVersionDto } from './models.dto';
 
 const ALIAS = /^[a-z][a-z0-9_-]{0,31}$/;
 
-/** Uploads, loads, unloads and deletes versions, and points aliases (API: /v1/admin/models). */
+/**
+ * Uploads, loads, unloads and deletes versions, and points aliases (API: /v1/admin/models). Uploads,
+ * deletions and aliases change the repository, which every instance re-scans; loads and unloads change
+ * running state, so they go out on the change feed and every instance (every worker process) applies them.
+ */
 @Injectable()
 export class ModelAdminService {
+  private readonly logger = new Logger(ModelAdminService.name);
+
   constructor(
     private readonly registry: ModelRegistry,
     private readonly repository: ModelRepository,
     private readonly resolver: ModelResolver,
     private readonly catalog: ModelCatalogService,
-  ) {}
+    private readonly events: CredentialEventsService,
+  ) {
+    events.onChange((kind, ref) => {
+      if (kind === 'model_loaded' || kind === 'model_unloaded') void this.applyElsewhere(kind, ref);
+    });
+  }
 
   /**
    * Publishes a new version only after ONNX Runtime loaded it; the file appears in the repository by an
@@ -62,12 +75,14 @@ export class ModelAdminService {
   async loadModelVersion(name: string, versionSegment: string): Promise<ModelVersionDto> {
     const version = this.find(name, versionSegment);
     if (version.state !== 'READY') await this.registry.load(version);
+    await this.announce('model_loaded', version);
     return this.catalog.versionDetail(this.registry.get(name)!, version);
   }
 
   async unloadModelVersion(name: string, versionSegment: string): Promise<ModelVersionDto> {
     const version = this.find(name, versionSegment);
     await this.registry.unload(version);
+    await this.announce('model_unloaded', version);
     return this.catalog.versionDetail(this.registry.get(name)!, version);
   }
 
@@ -99,6 +114,34 @@ export class ModelAdminService {
     entry.config = config;
     this.registry.notifyChange();
     return this.catalog.summary(entry);
+  }
+
+  /** Tells the other instances; done here first, so a retry after a failure repeats nothing harmful. */
+  private async announce(kind: CredentialEventKind, version: ModelVersion): Promise<void> {
+    try {
+      await this.events.publish(kind, `${version.model}/${version.version}`);
+    } catch (error) {
+      this.logger.error({ err: error }, `Recording ${kind} for ${version.model}/${version.version} failed`);
+      throw new DomainError(
+        CommonErrorCode.ServiceUnavailable,
+        'The change applies to this instance, but could not be recorded for the others; retry shortly.',
+        { retryAfterSeconds: 5 },
+      );
+    }
+  }
+
+  /** A load or unload announced by an instance (this one included: then there is nothing left to do). */
+  private async applyElsewhere(kind: CredentialEventKind, ref: string): Promise<void> {
+    const [name, number] = ref.split('/');
+    const version = this.registry.get(name)?.versions.get(Number(number));
+    if (!version) return;
+    try {
+      if (kind === 'model_unloaded' && version.state !== 'UNAVAILABLE') await this.registry.unload(version);
+      if (kind === 'model_loaded' && version.state !== 'READY' && version.state !== 'LOADING')
+        await this.registry.load(version);
+    } catch (error) {
+      this.logger.error({ err: error }, `Applying ${kind} for ${ref} failed`);
+    }
   }
 
   private find(name: string, versionSegment: string): ModelVersion {

@@ -1,5 +1,6 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
+import { CredentialEventsModule } from '../auth/credential-events.module';
 import { DocsService } from '../docs/docs.service';
 import { HealthRegistry } from '../health/health-registry';
 import { ModelAdminController } from './model-admin.controller';
@@ -12,7 +13,7 @@ import { ModelRepository } from './model-repository';
 import { ModelResolver } from './model-resolver';
 
 @Module({
-  imports: [TerminusModule],
+  imports: [TerminusModule, CredentialEventsModule],
   controllers: [ModelAdminController],
   providers: [
     ModelMetrics,

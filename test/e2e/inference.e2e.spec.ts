@@ -482,14 +482,13 @@ describe('Inference', () => {
           headers: { 'x-api-key': admin, ...(body ? { 'content-type': 'application/json' } : {}) },
           body: body ? JSON.stringify(body) : undefined,
         });
-      expect(await (await admin_('iris/versions/2/unload')).json()).toMatchObject({ state: 'UNAVAILABLE' });
-      expect((await post('/v1/models/iris/versions/2/predict', { instances: [[5.1, 3.5, 1.4, 0.2]] })).status).toBe(
-        503,
-      );
-      expect(await (await admin_('iris/versions/2/load')).json()).toMatchObject({ state: 'READY' });
-      expect((await post('/v1/models/iris/versions/2/predict', { instances: [[5.1, 3.5, 1.4, 0.2]] })).status).toBe(
-        200,
-      );
+      // add-i32 exists only in this file's repository: loads and unloads reach every instance on the
+      // database, those of other test files included.
+      const add = { inputs: { a: [[1, 2]], b: [[3, 4]] } };
+      expect(await (await admin_('add-i32/versions/1/unload')).json()).toMatchObject({ state: 'UNAVAILABLE' });
+      expect((await post('/v1/models/add-i32/versions/1/predict', add)).status).toBe(503);
+      expect(await (await admin_('add-i32/versions/1/load')).json()).toMatchObject({ state: 'READY' });
+      expect((await post('/v1/models/add-i32/versions/1/predict', add)).status).toBe(200);
 
       expect(await (await admin_('iris/aliases/stable', 'PUT', { version: 2 })).json()).toMatchObject({
         defaultVersion: '2',
