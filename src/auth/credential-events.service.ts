@@ -5,7 +5,8 @@ import { LessThan, MoreThan, Repository } from 'typeorm';
 import { Configuration } from '../config/configuration';
 import { CredentialEventEntity, CredentialEventKind } from './credential-event.entity';
 
-export type CredentialEventListener = (kind: CredentialEventKind, ref: string) => void;
+/** `id` orders events: a later change to the same `ref` has a higher id. */
+export type CredentialEventListener = (kind: CredentialEventKind, ref: string, id: string) => void;
 
 const RETENTION_MS = 24 * 3600_000;
 
@@ -30,10 +31,12 @@ export class CredentialEventsService implements OnApplicationBootstrap, OnApplic
     this.listeners.push(listener);
   }
 
-  /** Records a change and applies it to this instance at once. */
-  async publish(kind: CredentialEventKind, ref: string): Promise<void> {
-    await this.events.insert({ kind, ref });
-    this.notify(kind, ref);
+  /** Records a change and applies it to this instance at once; resolves to the event's id. */
+  async publish(kind: CredentialEventKind, ref: string): Promise<string> {
+    const { identifiers } = await this.events.insert({ kind, ref });
+    const id = String(identifiers[0].id);
+    this.notify(kind, ref, id);
+    return id;
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -59,7 +62,7 @@ export class CredentialEventsService implements OnApplicationBootstrap, OnApplic
         order: { id: 'ASC' },
         take: 1000,
       });
-      for (const event of fresh) this.notify(event.kind, event.ref);
+      for (const event of fresh) this.notify(event.kind, event.ref, event.id);
       if (fresh.length > 0) this.lastSeen = fresh[fresh.length - 1].id;
     } catch (error) {
       this.logger.warn({ err: error }, 'Polling credential changes failed; retrying');
@@ -68,7 +71,7 @@ export class CredentialEventsService implements OnApplicationBootstrap, OnApplic
     }
   }
 
-  private notify(kind: CredentialEventKind, ref: string): void {
-    for (const listener of this.listeners) listener(kind, ref);
+  private notify(kind: CredentialEventKind, ref: string, id: string): void {
+    for (const listener of this.listeners) listener(kind, ref, id);
   }
 }

@@ -24,6 +24,8 @@ const ALIAS = /^[a-z][a-z0-9_-]{0,31}$/;
 @Injectable()
 export class ModelAdminService {
   private readonly logger = new Logger(ModelAdminService.name);
+  /** Per version (`name/version`), the latest load or unload event applied here. */
+  private readonly applied = new Map<string, bigint>();
 
   constructor(
     private readonly registry: ModelRegistry,
@@ -32,8 +34,8 @@ export class ModelAdminService {
     private readonly catalog: ModelCatalogService,
     private readonly events: CredentialEventsService,
   ) {
-    events.onChange((kind, ref) => {
-      if (kind === 'model_loaded' || kind === 'model_unloaded') void this.applyElsewhere(kind, ref);
+    events.onChange((kind, ref, id) => {
+      if (kind === 'model_loaded' || kind === 'model_unloaded') void this.applyElsewhere(kind, ref, BigInt(id));
     });
   }
 
@@ -130,8 +132,14 @@ export class ModelAdminService {
     }
   }
 
-  /** A load or unload announced by an instance (this one included: then there is nothing left to do). */
-  private async applyElsewhere(kind: CredentialEventKind, ref: string): Promise<void> {
+  /**
+   * A load or unload announced by an instance: this one (it is done already) or another. Only the
+   * latest event of a version counts: the poll also brings back this instance's own events, and an
+   * older one from elsewhere that arrives after a newer local change must not undo it.
+   */
+  private async applyElsewhere(kind: CredentialEventKind, ref: string, id: bigint): Promise<void> {
+    if (id <= (this.applied.get(ref) ?? 0n)) return;
+    this.applied.set(ref, id);
     const [name, number] = ref.split('/');
     const version = this.registry.get(name)?.versions.get(Number(number));
     if (!version) return;

@@ -60,4 +60,14 @@ withRealPostgres('Model state across instances', () => {
     expect(await predict(b)).toBe(200);
     await eventually(async () => (await predict(a)) === 200, 5_000);
   });
+
+  it('should not let an older change from elsewhere undo a newer one', async () => {
+    // B loads before its poll has brought A's unload: from then on B must keep serving.
+    expect((await adminPost(a, 'unload')).status).toBe(200);
+    expect((await adminPost(b, 'load')).status).toBe(200);
+    const statuses = new Set<number>();
+    for (const deadline = Date.now() + 1_500; Date.now() < deadline;) statuses.add(await predict(b));
+    expect([...statuses]).toEqual([200]);
+    await eventually(async () => (await predict(a)) === 200, 5_000);
+  });
 });
