@@ -35,7 +35,7 @@ export class ModelAdminService {
     private readonly events: CredentialEventsService,
   ) {
     events.onChange((kind, ref, id) => {
-      if (kind === 'model_loaded' || kind === 'model_unloaded') void this.applyElsewhere(kind, ref, BigInt(id));
+      if (kind === 'model_loaded' || kind === 'model_unloaded') void this.applyAnnounced(kind, ref, BigInt(id));
     });
   }
 
@@ -137,7 +137,7 @@ export class ModelAdminService {
    * latest event of a version counts: the poll also brings back this instance's own events, and an
    * older one from elsewhere that arrives after a newer local change must not undo it.
    */
-  private async applyElsewhere(kind: CredentialEventKind, ref: string, id: bigint): Promise<void> {
+  private async applyAnnounced(kind: CredentialEventKind, ref: string, id: bigint): Promise<void> {
     if (id <= (this.applied.get(ref) ?? 0n)) return;
     this.applied.set(ref, id);
     const [name, number] = ref.split('/');
