@@ -6,6 +6,7 @@ import { Principal } from '../auth/principal';
 import { DomainError } from '../common/errors/domain.error';
 import { usageContext } from '../common/request-context';
 import { Configuration } from '../config/configuration';
+import { rowsOf } from '../model-registry/batcher';
 import { ModelResolver } from '../model-registry/model-resolver';
 import { ModelVersion, RunResult } from '../model-registry/model-version';
 import { ModelErrorCode } from '../model-registry/model.errors';
@@ -74,7 +75,7 @@ export class InferenceService {
     usage.queueMs = result.queueMs;
     usage.inferMs = result.inferMs;
     usage.cached = result.cached;
-    usage.batchItems = Number(Object.values(feeds)[0]?.dims[0] ?? 1);
+    usage.batchItems = rowsOf(feeds);
     return result;
   }
 }

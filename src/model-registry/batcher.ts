@@ -165,7 +165,8 @@ export class Batcher {
   }
 }
 
-function rowsOf(feeds: Record<string, Tensor>): number {
+/** Rows of a request: the first input's first dimension (1 for a scalar). */
+export function rowsOf(feeds: Record<string, Tensor>): number {
   const first = Object.values(feeds)[0];
   return first && first.dims.length > 0 ? Number(first.dims[0]) : 1;
 }

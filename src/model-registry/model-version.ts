@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Tensor } from 'onnxruntime-node';
 import { DomainError } from '../common/errors/domain.error';
-import { Batcher, BatchSettings, inferenceTimeout } from './batcher';
+import { Batcher, BatchSettings, inferenceTimeout, rowsOf } from './batcher';
 import { ModelErrorCode } from './model.errors';
 import { CacheSettings, ResponseCache } from './response-cache';
 import { ExecutionSettings, ModelSession, openSession } from './model-session';
@@ -142,7 +142,7 @@ export class ModelVersion {
   ): Promise<RunResult> {
     try {
       if (batched) return await this.batcher.submit(feeds, outputNames);
-      const rows = Number(Object.values(feeds)[0]?.dims[0] ?? 1);
+      const rows = rowsOf(feeds);
       const started = performance.now();
       const outputs = await session.run(feeds, outputNames);
       const inferMs = performance.now() - started;
