@@ -5,7 +5,7 @@ import { Logger } from '@nestjs/common';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { DomainError } from '../common/errors/domain.error';
 import { ModelErrorCode } from './model.errors';
-import { fromWire, toWire, transferables, WireTensor, WorkerReply, WorkerRequest, WorkerSetup } from './session-wire';
+import { fromWireAll, toWireAll, transferables, WorkerReply, WorkerRequest, WorkerSetup } from './session-wire';
 import { Signature, signatureOf } from './signature';
 
 /**
@@ -210,8 +210,7 @@ class SessionThread {
   run(feeds: Record<string, Tensor>, outputNames?: string[]): Promise<Record<string, Tensor>> {
     if (this.stopReason) return Promise.reject(notReady(this.stopReason));
     const call = this.nextCall++;
-    const wired: Record<string, WireTensor> = {};
-    for (const [name, tensor] of Object.entries(feeds)) wired[name] = toWire(tensor);
+    const wired = toWireAll(feeds);
     const request: WorkerRequest = { type: 'run', call, feeds: wired, outputNames };
     return new Promise((resolve, reject) => {
       this.calls.set(call, { resolve, reject });
@@ -235,9 +234,7 @@ class SessionThread {
       call.reject(new Error(reply.message));
       return;
     }
-    const outputs: Record<string, Tensor> = {};
-    for (const [name, wire] of Object.entries(reply.outputs)) outputs[name] = fromWire(wire);
-    call.resolve(outputs);
+    call.resolve(fromWireAll(reply.outputs));
   }
 
   private stop(error: Error): void {

@@ -26,12 +26,25 @@ export type WorkerReply =
   | { type: 'result'; call: number; outputs: Record<string, WireTensor> }
   | { type: 'error'; call: number; message: string };
 
-export function toWire(tensor: Tensor): WireTensor {
+function toWire(tensor: Tensor): WireTensor {
   return { type: tensor.type, data: tensor.data, dims: tensor.dims };
 }
 
-export function fromWire(wire: WireTensor): Tensor {
+function fromWire(wire: WireTensor): Tensor {
   return new Tensor(wire.type, wire.data, wire.dims);
+}
+
+/** Named tensors (feeds or outputs) as they cross to or from a worker thread. */
+export function toWireAll(tensors: Record<string, Tensor>): Record<string, WireTensor> {
+  const wired: Record<string, WireTensor> = {};
+  for (const [name, tensor] of Object.entries(tensors)) wired[name] = toWire(tensor);
+  return wired;
+}
+
+export function fromWireAll(wired: Record<string, WireTensor>): Record<string, Tensor> {
+  const tensors: Record<string, Tensor> = {};
+  for (const [name, wire] of Object.entries(wired)) tensors[name] = fromWire(wire);
+  return tensors;
 }
 
 /**

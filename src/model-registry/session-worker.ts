@@ -4,8 +4,8 @@
  * HTTP. Tensors travel as { type, data, dims } with their buffers transferred, not copied.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { fromWire, toWire, transferables, WorkerReply, WorkerRequest, WorkerSetup } from './session-wire';
+import { InferenceSession } from 'onnxruntime-node';
+import { fromWireAll, toWireAll, transferables, WorkerReply, WorkerRequest, WorkerSetup } from './session-wire';
 
 const port = parentPort!;
 const { bytes, options } = workerData as WorkerSetup;
@@ -32,14 +32,9 @@ async function serve(): Promise<void> {
       void session.release().finally(() => process.exit(0));
       return;
     }
-    const feeds: Record<string, Tensor> = {};
-    for (const [name, wire] of Object.entries(request.feeds)) feeds[name] = fromWire(wire);
+    const feeds = fromWireAll(request.feeds);
     (request.outputNames ? session.run(feeds, request.outputNames) : session.run(feeds)).then(
-      (outputs) => {
-        const wired: Record<string, ReturnType<typeof toWire>> = {};
-        for (const [name, tensor] of Object.entries(outputs)) wired[name] = toWire(tensor);
-        send({ type: 'result', call: request.call, outputs: wired });
-      },
+      (outputs) => send({ type: 'result', call: request.call, outputs: toWireAll(outputs) }),
       (error: unknown) => send({ type: 'error', call: request.call, message: message(error) }),
     );
   });
