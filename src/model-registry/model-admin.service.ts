@@ -7,7 +7,7 @@ import { CommonErrorCode } from '../common/errors/error-codes';
 import { isVersionNumber } from './model-config';
 import { ModelCatalogService } from './model-catalog.service';
 import { assertModelName, assertVersionNumber } from './model-names';
-import { ModelRegistry } from './model-registry.service';
+import { ModelRegistry, parseVersionKey, versionKey } from './model-registry.service';
 import { ModelRepository } from './model-repository';
 import { ModelResolver } from './model-resolver';
 import { describeOrtError, ModelVersion } from './model-version';
@@ -121,9 +121,9 @@ export class ModelAdminService {
   /** Tells the other instances; done here first, so a retry after a failure repeats nothing harmful. */
   private async announce(kind: CredentialEventKind, version: ModelVersion): Promise<void> {
     try {
-      await this.events.publish(kind, `${version.model}/${version.version}`);
+      await this.events.publish(kind, versionKey(version.model, version.version));
     } catch (error) {
-      this.logger.error({ err: error }, `Recording ${kind} for ${version.model}/${version.version} failed`);
+      this.logger.error({ err: error }, `Recording ${kind} for ${version.model} v${version.version} failed`);
       throw new DomainError(
         CommonErrorCode.ServiceUnavailable,
         'The change applies to this instance, but could not be recorded for the others; retry shortly.',
@@ -140,8 +140,8 @@ export class ModelAdminService {
   private async applyAnnounced(kind: CredentialEventKind, ref: string, id: bigint): Promise<void> {
     if (id <= (this.applied.get(ref) ?? 0n)) return;
     this.applied.set(ref, id);
-    const [name, number] = ref.split('/');
-    const version = this.registry.get(name)?.versions.get(Number(number));
+    const { name, version: number } = parseVersionKey(ref);
+    const version = this.registry.get(name)?.versions.get(number);
     if (!version) return;
     try {
       if (kind === 'model_unloaded' && version.state !== 'UNAVAILABLE') await this.registry.unload(version);

@@ -134,19 +134,19 @@ export class ModelRegistry implements OnApplicationBootstrap, OnApplicationShutd
   register(name: string, version: ModelVersion): void {
     const entry = this.entry(name);
     entry.versions.set(version.version, version);
-    this.pinnedUnloaded.delete(key(name, version.version));
-    this.deleted.delete(key(name, version.version));
+    this.pinnedUnloaded.delete(versionKey(name, version.version));
+    this.deleted.delete(versionKey(name, version.version));
     this.notifyChange();
   }
 
   async unload(version: ModelVersion): Promise<void> {
-    this.pinnedUnloaded.add(key(version.model, version.version));
+    this.pinnedUnloaded.add(versionKey(version.model, version.version));
     await version.unload();
     this.notifyChange();
   }
 
   async load(version: ModelVersion): Promise<void> {
-    this.pinnedUnloaded.delete(key(version.model, version.version));
+    this.pinnedUnloaded.delete(versionKey(version.model, version.version));
     await version.load(this.execution(version.model));
     this.notifyChange();
   }
@@ -156,7 +156,7 @@ export class ModelRegistry implements OnApplicationBootstrap, OnApplicationShutd
    * the version again (a scan that listed the directory just before could otherwise bring it back).
    */
   async delete(version: ModelVersion, removeFiles: () => Promise<void>): Promise<void> {
-    this.deleted.add(key(version.model, version.version));
+    this.deleted.add(versionKey(version.model, version.version));
     await removeFiles();
     await this.remove(version);
   }
@@ -174,18 +174,18 @@ export class ModelRegistry implements OnApplicationBootstrap, OnApplicationShutd
     try {
       const found = await this.repository.scan();
       for (const deleted of [...this.deleted]) {
-        const [name, version] = deleted.split('/');
-        if (!found.get(name)?.includes(Number(version))) this.deleted.delete(deleted);
+        const { name, version } = parseVersionKey(deleted);
+        if (!found.get(name)?.includes(version)) this.deleted.delete(deleted);
       }
       for (const [name, versions] of found) {
         changed = (await this.refreshConfig(name)) || changed;
         const entry = this.entry(name);
         const loads = versions
-          .filter((version) => !entry.versions.has(version) && !this.deleted.has(key(name, version)))
+          .filter((version) => !entry.versions.has(version) && !this.deleted.has(versionKey(name, version)))
           .map(async (version) => {
             const modelVersion = this.newVersion(name, version);
             entry.versions.set(version, modelVersion);
-            if (this.pinnedUnloaded.has(key(name, version))) modelVersion.state = 'UNAVAILABLE';
+            if (this.pinnedUnloaded.has(versionKey(name, version))) modelVersion.state = 'UNAVAILABLE';
             else await modelVersion.load(this.execution(name));
             this.logLoad(modelVersion);
           });
@@ -240,6 +240,12 @@ export class ModelRegistry implements OnApplicationBootstrap, OnApplicationShutd
   }
 }
 
-function key(name: string, version: number): string {
+/** A version as one string, `name/version` (also how the change feed names it). */
+export function versionKey(name: string, version: number): string {
   return `${name}/${version}`;
+}
+
+export function parseVersionKey(key: string): { name: string; version: number } {
+  const [name, version] = key.split('/');
+  return { name, version: Number(version) };
 }
