@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule, ModuleImport } from './app.module';
 import { registerCors } from './common/http/cors';
+import { jsonBodyParser } from './common/http/json-body';
 import { INFERENCE_MODELS } from './inference/inference.docs';
 import { registerInferenceHooks } from './inference/inference-hooks';
 import { InferenceRoutes } from './inference/inference.routes';
@@ -44,6 +45,11 @@ export async function createApp(
     },
   );
   app.useLogger(app.get(Logger));
+  app.useBodyParser(
+    'application/json',
+    { bodyLimit: configuration.app.bodyLimitBytes },
+    jsonBodyParser(adapter.getInstance()),
+  );
   app.enableVersioning({ type: VersioningType.URI });
   observeRequests(adapter.getInstance(), app.get(MetricsService));
   registerUsageHook(adapter.getInstance(), app.get(UsageRecorder));
