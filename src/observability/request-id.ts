@@ -4,9 +4,22 @@ import type { IncomingMessage } from 'node:http';
 export const REQUEST_ID_HEADER = 'x-request-id';
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 
-/** The caller's `X-Request-Id` when it is a sane token, otherwise a new UUID. */
+/** The caller's `X-Request-Id` when it is a sane token, otherwise a new UUIDv7. */
 export function requestIdOf(request: IncomingMessage): string {
   const sent = request.headers[REQUEST_ID_HEADER];
   const value = Array.isArray(sent) ? sent[0] : sent;
-  return value && SANE_REQUEST_ID.test(value) ? value : randomUUID();
+  return value && SANE_REQUEST_ID.test(value) ? value : uuidV7();
+}
+
+/**
+ * A UUID version 7 (RFC 9562 §5.7): the Unix time in milliseconds, then random bits. Request ids key
+ * the usage ledger and events, and ids that grow with time are appended to those indexes instead of
+ * landing on random pages: `npm run bench`'s batches cost PostgreSQL ~15% less per event than with
+ * random (version 4) ids. Built on randomUUID's random bits (its variant bits are already v7's):
+ * the `uuid` package's v7() costs ~40x as much per call, on every request.
+ */
+export function uuidV7(now = Date.now()): string {
+  const time = now.toString(16).padStart(12, '0');
+  // randomUUID(): xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx; from index 15 on: rand_a, variant and rand_b.
+  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${randomUUID().slice(15)}`;
 }
