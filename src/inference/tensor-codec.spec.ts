@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../common/errors/domain.error';
+import { isNumberArray, parseJsonFast } from '../common/http/json-body';
 import { OipDatatype } from '../model-registry/datatypes';
 import { decodeDeclared, decodeNested, flatValues, nestedValues } from './tensor-codec';
 
@@ -67,5 +68,33 @@ describe('tensor codec', () => {
 
   it('should encode int64 outputs as numbers', () => {
     expect(flatValues(decodeNested(spec('INT64'), [[1, 2]], 10))).toEqual([1, 2]);
+  });
+
+  describe('with arrays the JSON body parser read', () => {
+    const parsed = (text: string) => parseJsonFast(Buffer.from(`{"x":${text}}`)) as { x: unknown };
+
+    it.each<[OipDatatype, string]>([
+      ['FP32', '[[1.5,-2,0.1],[3,4e-3,-0]]'],
+      ['FP64', '[[1e300,-2,0.1],[3,4e-3,-0]]'],
+      ['FP16', '[[1.5,-2,0.5],[3,4,-0]]'],
+      ['INT32', '[[1,-2,3],[4,5,6]]'],
+    ])('should decode %s as from any other arrays', (datatype, text) => {
+      const { x } = parsed(text);
+      expect(isNumberArray((x as unknown[][])[0])).toBe(true);
+      const plain = JSON.parse(text) as unknown[][];
+      const tensor = decodeNested(spec(datatype, [-1, 3]), x, 100);
+      expect(tensor.dims).toEqual([2, 3]);
+      expect(tensor.data).toEqual(decodeNested(spec(datatype, [-1, 3]), plain, 100).data);
+      const flat = parsed(text.replaceAll('],[', ',').slice(1, -1)).x; // the same numbers, flat (-0 kept)
+      expect(decodeDeclared(spec(datatype, [-1, 3]), datatype, [2, 3], flat, 100).data).toEqual(tensor.data);
+    });
+
+    it('should still check every element where the type needs it, and every shape', () => {
+      expect(() => decodeNested(spec('INT32', [-1, 2]), parsed('[[1,2.5]]').x, 100)).toThrow(DomainError);
+      expect(() => decodeNested(spec('FP32', [-1, 2]), parsed('[[1,2],[3]]').x, 100)).toThrow(/ragged/);
+      expect(() => decodeNested(spec('FP32', [-1, 2]), parsed('[1,2]').x, 100)).toThrow(/received \[2\]/);
+      expect(() => decodeNested(spec('FP32', [-1, 2]), parsed('[[1,"2"]]').x, 100)).toThrow(DomainError);
+      expect(() => decodeDeclared(spec('FP32'), 'FP32', [2, 2], parsed('[1,2,3]').x, 100)).toThrow(/data has 3/);
+    });
   });
 });

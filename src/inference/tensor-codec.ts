@@ -1,5 +1,6 @@
 import { Tensor } from 'onnxruntime-node';
 import { DomainError } from '../common/errors/domain.error';
+import { isNumberArray } from '../common/http/json-body';
 import { OipDatatype, ortType, TYPE_INFO, TypeInfo } from '../model-registry/datatypes';
 import { ModelErrorCode } from '../model-registry/model.errors';
 import { TensorSpec } from '../model-registry/signature';
@@ -102,15 +103,25 @@ function writer(spec: TensorSpec, datatype: OipDatatype, where: (index: number) 
   }
 }
 
-/** The shape a nested array claims, read along its first elements. */
+/**
+ * The shape a nested array claims, read along its first elements. An array of numbers is the last axis:
+ * its first element is not read, because one load site that sees both arrays of arrays and arrays of
+ * doubles makes V8's optimised code convert the doubles to boxed numbers (elements kind transition).
+ */
 function nestedShape(value: unknown): number[] {
   const shape: number[] = [];
   let cursor = value;
   while (Array.isArray(cursor)) {
     shape.push(cursor.length);
+    if (isNumberArray(cursor)) break;
     cursor = cursor[0];
   }
   return shape;
+}
+
+/** Float tensors that an array of numbers can be copied into in one call. */
+function bulkCopyable(datatype: OipDatatype): boolean {
+  return datatype === 'FP32' || datatype === 'FP64';
 }
 
 /** The nested index `[i][j]...` of a flat (row-major) index into `shape`. */
@@ -133,6 +144,7 @@ export function decodeNested(spec: TensorSpec, value: unknown, maxElements: numb
   const data = TYPE_INFO[spec.datatype].create(elements);
   const write = writer(spec, spec.datatype, (index) => nestedIndex(shape, index));
   const last = shape.length - 1;
+  const bulk = bulkCopyable(spec.datatype);
   const path: number[] = [];
   let index = 0;
   const walk = (node: unknown, axis: number): void => {
@@ -145,6 +157,11 @@ export function decodeNested(spec: TensorSpec, value: unknown, maxElements: numb
       );
     }
     if (axis === last) {
+      if (bulk && isNumberArray(node)) {
+        (data as Float32Array | Float64Array).set(node, index);
+        index += node.length;
+        return;
+      }
       for (let i = 0; i < node.length; i++) write(data, index++, node[i]);
       return;
     }
@@ -184,7 +201,8 @@ export function decodeDeclared(
   const elements = assertShape(spec, shape as number[], maxElements);
   if (!Array.isArray(data))
     throw new DomainError(ModelErrorCode.InvalidInput, `Input "${spec.name}": data must be an array.`);
-  const flat = data.flat(Infinity) as unknown[];
+  const numbers = isNumberArray(data); // flat already, and nothing but numbers
+  const flat = numbers ? data : (data.flat(Infinity) as unknown[]);
   if (flat.length !== elements) {
     throw new DomainError(
       ModelErrorCode.InvalidInputShape,
@@ -192,6 +210,10 @@ export function decodeDeclared(
     );
   }
   const target = TYPE_INFO[spec.datatype].create(elements);
+  if (numbers && bulkCopyable(spec.datatype)) {
+    (target as Float32Array | Float64Array).set(flat as number[]);
+    return new Tensor(ortType(spec.datatype), target, shape as number[]);
+  }
   const write = writer(spec, spec.datatype, (index) => `[${index}] (flat)`);
   for (let i = 0; i < flat.length; i++) write(target, i, flat[i]);
   return new Tensor(ortType(spec.datatype), target, shape as number[]);

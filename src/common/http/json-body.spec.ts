@@ -1,6 +1,6 @@
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { jsonBodyParser, parseJsonFast } from './json-body';
+import { isNumberArray, jsonBodyParser, parseJsonFast } from './json-body';
 
 const fast = (text: string) => parseJsonFast(Buffer.from(text, 'utf8'));
 
@@ -99,6 +99,14 @@ describe('parseJsonFast', () => {
     '{"constructor":{"prototype":{}}}',
   ])('should leave %s (not an object or array, or not plain) to the standard parser', (text) => {
     expect(fast(text)).toBeUndefined();
+  });
+
+  it('should mark the arrays it read with nothing but numbers', () => {
+    const body = fast('{"a":[[1,2.5],[-3e2]],"b":[1,"2"],"c":[],"d":[[1],2]}') as Record<string, unknown[]>;
+    expect(isNumberArray(body.a[0])).toBe(true);
+    expect(isNumberArray(body.a[1])).toBe(true);
+    expect([body.a, body.b, body.c, body.d].map(isNumberArray)).toEqual([false, false, false, false]);
+    expect(isNumberArray(JSON.parse('[1,2]'))).toBe(false);
   });
 
   it('should leave nesting deeper than the stack to the standard parser', () => {

@@ -4,6 +4,19 @@ import type { FastifyBodyParser, FastifyInstance } from 'fastify';
 const POW10 = Array.from({ length: 23 }, (_, power) => 10 ** power);
 const MAX_EXACT_DIGITS = 15; // below 2^53: the digits as an integer are exact
 
+/** Arrays this parser read with nothing but numbers in them (see isNumberArray). */
+const NUMBER_ARRAYS = new WeakSet<unknown[]>();
+
+/**
+ * Whether `value` is an array the JSON body parser read with only numbers in it: its elements can be
+ * copied in bulk (`Float32Array.prototype.set`) without looking at each one. (An array JSON.parse built
+ * is never one: such arrays take the element-by-element path.) Request bodies are not modified after
+ * parsing, so the mark stays true.
+ */
+export function isNumberArray(value: unknown): value is number[] {
+  return NUMBER_ARRAYS.has(value as unknown[]);
+}
+
 /** Thrown inside the parser when it leaves the text to JSON.parse; never escapes `parseJsonFast`. */
 const DECLINE = new Error('declined');
 
@@ -74,6 +87,7 @@ class FastJsonParser {
       index = skipWhitespace(bytes, index + 1);
       if (separator === 0x5d) {
         this.position = index;
+        NUMBER_ARRAYS.add(numbers);
         return numbers;
       }
       if (separator !== 0x2c) throw DECLINE;
