@@ -28,15 +28,17 @@ const COLUMNS: [keyof UsageEvent, string, string][] = [
  * One statement writes a batch: new request ids claim a row in the ledger (a retry, or a replay of
  * a batch whose commit was not acknowledged, claims nothing), the claimed events are inserted and
  * the hourly rollups are upserted from exactly those rows (counted per latency bucket first, so building
- * a rollup's histogram costs its buckets, not its rows). The batch travels as one JSON array (the
- * cheapest encoding to build: one native JSON.stringify), so a batch is one round trip whatever its size.
+ * a rollup's histogram costs its buckets, not its rows). The batch travels as one JSON array of rows,
+ * each an array of the columns' values in COLUMNS order (cheap to build with JSON.stringify; half the
+ * text of objects with field names, and PostgreSQL reads jsonb arrays by position faster than
+ * json_to_recordset matches names), so a batch is one round trip whatever its size.
  */
 const INSERT_BATCH = `
 WITH incoming AS (
   SELECT DISTINCT ON (principal_id, request_id) *
   FROM (
-    SELECT ${COLUMNS.map(([field, column]) => `"${field}" AS ${column}`).join(', ')}
-    FROM json_to_recordset($1::json) AS t(${COLUMNS.map(([field, , type]) => `"${field}" ${type}`).join(', ')})
+    SELECT ${COLUMNS.map(([, column, type], index) => `(e->>${index})::${type} AS ${column}`).join(', ')}
+    FROM jsonb_array_elements($1::jsonb) AS e
   ) AS events
 ),
 claimed AS (
@@ -95,7 +97,9 @@ export class UsageEventsRepository {
 
   async insertBatch(events: UsageEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await this.dataSource.query(INSERT_BATCH, [JSON.stringify(events)]);
+    await this.dataSource.query(INSERT_BATCH, [
+      JSON.stringify(events.map((event) => COLUMNS.map(([field]) => event[field]))),
+    ]);
   }
 
   /**
