@@ -30,13 +30,15 @@ type Data = Tensor['data'];
 /**
  * Dynamic batching for one model version: concurrent requests are stacked along the batch axis, run
  * once and split back. As many batches run at once as the session has threads (one on the event
- * loop); while they run the next batch gathers by itself, and the first request of an incomplete batch
- * waits at most `maxQueueDelayMicros`.
+ * loop); while they run the next batch gathers by itself. A batch leaves when it is full, or at the end
+ * of the event loop turn that queued its requests once the first of them has waited
+ * `maxQueueDelayMicros` (at once with 0).
  */
 export class Batcher {
   private readonly queue: Pending[] = [];
   private running = 0;
   private delayTimer?: NodeJS.Timeout;
+  private turnEnd?: NodeJS.Immediate;
 
   constructor(
     private readonly session: () => ModelSession | undefined,
@@ -66,7 +68,14 @@ export class Batcher {
       };
       pending.timer = setTimeout(() => this.expire(pending), settings.timeoutMs);
       this.queue.push(pending);
-      this.schedule();
+      // Requests read in the same turn of the event loop join one batch: a batch leaves at the end of the
+      // turn (or at once when full), not with the first request while the rest are still being read.
+      if (this.queue.length >= settings.maxBatchSize) this.schedule();
+      else
+        this.turnEnd ??= setImmediate(() => {
+          this.turnEnd = undefined;
+          this.schedule();
+        });
     });
   }
 
