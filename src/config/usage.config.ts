@@ -32,7 +32,7 @@ export class UsageEnv {
   @Min(1)
   USAGE_RETENTION_DAYS = 400;
 
-  /** A request id seen again within this window is not counted again. */
+  /** A request id the client sent (`X-Request-Id`) seen again within this window is not counted again. */
   @Transform(toInteger)
   @IsInt()
   @Min(1)

@@ -6,9 +6,18 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 
 /** The caller's `X-Request-Id` when it is a sane token, otherwise a new UUIDv7. */
 export function requestIdOf(request: IncomingMessage): string {
+  const sent = sentRequestId(request);
+  return sent !== undefined && SANE_REQUEST_ID.test(sent) ? sent : uuidV7();
+}
+
+/** Whether `id` (from requestIdOf) is the caller's own rather than one made here. */
+export function isSentRequestId(request: IncomingMessage, id: string): boolean {
+  return sentRequestId(request) === id;
+}
+
+function sentRequestId(request: IncomingMessage): string | undefined {
   const sent = request.headers[REQUEST_ID_HEADER];
-  const value = Array.isArray(sent) ? sent[0] : sent;
-  return value && SANE_REQUEST_ID.test(value) ? value : uuidV7();
+  return Array.isArray(sent) ? sent[0] : sent;
 }
 
 /**

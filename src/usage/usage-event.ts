@@ -18,3 +18,12 @@ export interface UsageEvent {
   responseBytes: number;
   batchItems: number | null;
 }
+
+/** An event as recorded and written (and spooled): what is stored, and how to deduplicate it. */
+export interface RecordedUsageEvent extends UsageEvent {
+  /**
+   * Whether the client chose the request id (`X-Request-Id`): only such ids can come back in a retry,
+   * so only they go through the dedupe ledger. Absent (events spooled by an older version) counts as true.
+   */
+  requestIdFromClient?: boolean;
+}

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AdvisoryLock, withAdvisoryLock } from '../database/advisory-lock';
 import { BUCKETS } from './latency-histogram';
-import { UsageEvent } from './usage-event';
+import { RecordedUsageEvent, UsageEvent } from './usage-event';
 
 const COLUMNS: [keyof UsageEvent, string, string][] = [
   ['occurredAt', 'occurred_at', 'timestamptz'],
@@ -25,29 +25,35 @@ const COLUMNS: [keyof UsageEvent, string, string][] = [
 ];
 
 /**
- * One statement writes a batch: new request ids claim a row in the ledger (a retry, or a replay of
- * a batch whose commit was not acknowledged, claims nothing), the claimed events are inserted and
- * the hourly rollups are upserted from exactly those rows (counted per latency bucket first, so building
- * a rollup's histogram costs its buckets, not its rows). The batch travels as one JSON array of rows,
- * each an array of the columns' values in COLUMNS order (cheap to build with JSON.stringify; half the
- * text of objects with field names, and PostgreSQL reads jsonb arrays by position faster than
- * json_to_recordset matches names), so a batch is one round trip whatever its size.
+ * One statement writes a batch. Request ids a client chose claim a row in the ledger first (a retry
+ * with the same id, within the dedupe window, claims nothing and is dropped); ids the server made are
+ * new by construction and skip it (about a third of the statement's cost). The events are inserted
+ * unless already there (time, principal and request id: a replay of a batch whose commit was not
+ * acknowledged inserts nothing), and the hourly rollups are upserted from exactly the inserted rows
+ * (counted per latency bucket first, so building a rollup's histogram costs its buckets, not its rows).
+ * The batch travels as one JSON array of rows, each an array of the values in COLUMNS order and the
+ * client-id flag (cheap to build with JSON.stringify; half the text of objects with field names, and
+ * PostgreSQL reads jsonb arrays by position faster than json_to_recordset matches names), so a batch
+ * is one round trip whatever its size.
  */
 const INSERT_BATCH = `
 WITH incoming AS (
   SELECT DISTINCT ON (principal_id, request_id) *
   FROM (
-    SELECT ${COLUMNS.map(([, column, type], index) => `(e->>${index})::${type} AS ${column}`).join(', ')}
+    SELECT ${COLUMNS.map(([, column, type], index) => `(e->>${index})::${type} AS ${column}`).join(', ')},
+           coalesce((e->>${COLUMNS.length})::boolean, true) AS request_id_from_client
     FROM jsonb_array_elements($1::jsonb) AS e
   ) AS events
 ),
 claimed AS (
   INSERT INTO usage_request_ids (principal_id, request_id, first_seen)
-  SELECT principal_id, request_id, occurred_at FROM incoming
+  SELECT principal_id, request_id, occurred_at FROM incoming WHERE request_id_from_client
   ON CONFLICT DO NOTHING
   RETURNING principal_id, request_id
 ),
 fresh AS (
+  SELECT * FROM incoming WHERE NOT request_id_from_client
+  UNION ALL
   SELECT incoming.* FROM incoming JOIN claimed USING (principal_id, request_id)
 ),
 inserted AS (
@@ -95,10 +101,12 @@ function bucketSql(column: string): string {
 export class UsageEventsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async insertBatch(events: UsageEvent[]): Promise<void> {
+  async insertBatch(events: RecordedUsageEvent[]): Promise<void> {
     if (events.length === 0) return;
     await this.dataSource.query(INSERT_BATCH, [
-      JSON.stringify(events.map((event) => COLUMNS.map(([field]) => event[field]))),
+      JSON.stringify(
+        events.map((event) => [...COLUMNS.map(([field]) => event[field]), event.requestIdFromClient ?? true]),
+      ),
     ]);
   }
 

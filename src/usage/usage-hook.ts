@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { isSentRequestId } from '../observability/request-id';
 import { UsageRecorder } from './usage-recorder.service';
 
 const METERED = /^\/(v1|v2)(\/|$)|^\/oauth\/token$/;
@@ -28,6 +29,7 @@ export function registerUsageHook(fastify: FastifyInstance, recorder: UsageRecor
       recorder.record({
         occurredAt: new Date(Date.now() - latencyMs).toISOString(),
         requestId: String(request.id),
+        requestIdFromClient: isSentRequestId(request.raw, String(request.id)),
         principalType: principal.type,
         principalId: principal.id,
         apiVersion: apiVersion(path),

@@ -4,7 +4,7 @@ import { Counter, Gauge } from 'prom-client';
 import { Configuration } from '../config/configuration';
 import { ShutdownService } from '../lifecycle/shutdown.service';
 import { MetricsService } from '../observability/metrics.service';
-import { UsageEvent } from './usage-event';
+import { RecordedUsageEvent } from './usage-event';
 import { UsageEventsRepository } from './usage-events.repository';
 import { UsageSpool } from './usage-spool';
 
@@ -19,7 +19,7 @@ const MAX_BACKOFF_MS = 30_000;
 @Injectable()
 export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(UsageRecorder.name);
-  private buffer: UsageEvent[] = [];
+  private buffer: RecordedUsageEvent[] = [];
   private readonly spool: UsageSpool;
   private timer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
@@ -72,7 +72,7 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
     return this.failures > 0;
   }
 
-  record(event: UsageEvent): void {
+  record(event: RecordedUsageEvent): void {
     this.buffer.push(event);
     if (this.buffer.length > this.bufferMaxEvents) {
       const overflow = this.buffer.splice(0, this.buffer.length - this.bufferMaxEvents);
@@ -137,7 +137,7 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 
-  private spoolEvents(events: UsageEvent[]): void {
+  private spoolEvents(events: RecordedUsageEvent[]): void {
     this.spool.append(events);
     this.spooled = true;
     this.spooledCounter.inc(events.length);

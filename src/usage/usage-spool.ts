@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { UsageEvent } from './usage-event';
+import { RecordedUsageEvent } from './usage-event';
 
 /**
  * Events that could not stay in memory (the database is down and the buffer is full, or the process
@@ -19,7 +19,7 @@ export class UsageSpool {
   }
 
   /** Appends synchronously: used on overflow and at shutdown, where the events must be on disk before going on. */
-  append(events: UsageEvent[]): void {
+  append(events: RecordedUsageEvent[]): void {
     if (events.length === 0) return;
     mkdirSync(this.dir, { recursive: true });
     appendFileSync(this.file, events.map((event) => JSON.stringify(event)).join('\n') + '\n');
@@ -29,7 +29,7 @@ export class UsageSpool {
    * Claims every spool file (this instance's and any left by a stopped one) by renaming it, hands
    * its events to `write` in chunks, and deletes it once written. A failure puts the file back.
    */
-  async replay(write: (events: UsageEvent[]) => Promise<void>, chunkSize: number): Promise<number> {
+  async replay(write: (events: RecordedUsageEvent[]) => Promise<void>, chunkSize: number): Promise<number> {
     let replayed = 0;
     let names: string[];
     try {
@@ -48,7 +48,7 @@ export class UsageSpool {
         const events = (await readFile(claimed, 'utf8'))
           .split('\n')
           .filter(Boolean)
-          .map((line) => JSON.parse(line) as UsageEvent);
+          .map((line) => JSON.parse(line) as RecordedUsageEvent);
         for (let start = 0; start < events.length; start += chunkSize)
           await write(events.slice(start, start + chunkSize));
         await rm(claimed);

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Clock } from '../../src/rate-limit/clock';
+import { uuidV7 } from '../../src/observability/request-id';
+import { RecordedUsageEvent } from '../../src/usage/usage-event';
+import { UsageEventsRepository } from '../../src/usage/usage-events.repository';
 import { UsageRecorder } from '../../src/usage/usage-recorder.service';
 import { createAdminKey, issueApiKey } from '../support/credentials';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -106,6 +109,43 @@ describe('Usage metering', () => {
     await predict(partner.key, { instances: [[5.1, 3.5, 1.4, 0.2]] }, { 'x-request-id': 'another-1' });
     const events = await eventsOf(partner.id);
     expect(events.map((event) => event.requestId).sort()).toEqual(['another-1', 'retry-me-1']);
+  });
+
+  it('should count a replayed batch once, whoever chose its request ids', async () => {
+    const partner = await issueApiKey(server, admin, { scopes: ['models:infer'] });
+    const event = (requestId: string, requestIdFromClient: boolean, occurredAt: number): RecordedUsageEvent => ({
+      occurredAt: new Date(occurredAt).toISOString(),
+      requestId,
+      requestIdFromClient,
+      principalType: 'api_key',
+      principalId: partner.id,
+      apiVersion: 'v1',
+      method: 'POST',
+      route: '/v1/models/:name/predict',
+      model: 'iris',
+      modelVersion: '1',
+      status: 200,
+      errorCode: null,
+      latencyMs: 1.5,
+      queueMs: null,
+      inferMs: 0.2,
+      requestBytes: 40,
+      responseBytes: 200,
+      batchItems: 1,
+    });
+    const now = Date.now();
+    const serverId = uuidV7(now);
+    const batch = [event(serverId, false, now), event('client-chosen-1', true, now)];
+    const repository = server.app.get(UsageEventsRepository);
+    await repository.insertBatch(batch);
+    await repository.insertBatch(batch); // a batch replayed after its commit went unacknowledged
+    await repository.insertBatch([event('client-chosen-1', true, now + 1000)]); // the client retrying, later
+    const events = await eventsOf(partner.id);
+    expect(events.map((item) => item.requestId).sort()).toEqual(['client-chosen-1', serverId].sort());
+    const report = (await (await asAdmin('/v1/admin/usage?groupBy=principal&granularity=day')).json()) as {
+      items: { principalId: string; requests: number }[];
+    };
+    expect(report.items.filter((item) => item.principalId === partner.id).map((item) => item.requests)).toEqual([2]);
   });
 
   it('should meter token requests by client', async () => {
