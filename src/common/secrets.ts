@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -23,9 +23,12 @@ export function toBase62(value: number, width: number): string {
   return out;
 }
 
-/** SHA-256, hex. Credentials here are high-entropy random strings, so a fast hash is appropriate. */
+/**
+ * SHA-256, hex. Credentials here are high-entropy random strings, so a fast hash is appropriate (the
+ * one-shot `hash` costs about half of `createHash().update().digest()`, on every API-key request).
+ */
 export function sha256(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
+  return hash('sha256', value, 'hex');
 }
 
 /** Constant-time comparison of two hex digests. */
