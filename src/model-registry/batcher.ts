@@ -43,7 +43,8 @@ export class Batcher {
   constructor(
     private readonly session: () => ModelSession | undefined,
     private readonly settings: () => BatchSettings,
-    private readonly observe: (queueMs: number, inferMs: number, rows: number) => void,
+    /** Once per run: each request's time in the queue, the run's time and rows. */
+    private readonly observe: (queueMs: number[], inferMs: number, rows: number) => void,
   ) {}
 
   get depth(): number {
@@ -154,17 +155,17 @@ export class Batcher {
       const inferMs = performance.now() - started;
       let offset = 0;
       const totalRows = batch.reduce((sum, pending) => sum + pending.rows, 0);
-      for (const pending of batch) {
+      const queued = batch.map((pending) => started - pending.enqueuedAt);
+      this.observe(queued, inferMs, totalRows);
+      batch.forEach((pending, index) => {
         const selected = pending.outputNames ?? Object.keys(outputs);
         const own: Record<string, Tensor> = {};
         for (const name of selected)
           own[name] = batch.length === 1 ? outputs[name] : rowsSlice(outputs[name], offset, pending.rows);
         offset += pending.rows;
-        const queueMs = started - pending.enqueuedAt;
-        this.observe(queueMs, inferMs, totalRows);
         clearTimeout(pending.timer);
-        pending.resolve({ outputs: own, queueMs, inferMs, batchRows: totalRows });
-      }
+        pending.resolve({ outputs: own, queueMs: queued[index], inferMs, batchRows: totalRows });
+      });
     } catch (error) {
       for (const pending of batch) {
         clearTimeout(pending.timer);

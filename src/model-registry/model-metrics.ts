@@ -25,14 +25,14 @@ export class ModelMetrics {
     });
     this.inference = new Histogram({
       name: 'model_inference_duration_seconds',
-      help: 'ONNX Runtime run time per request',
+      help: 'ONNX Runtime run time, per run',
       labelNames,
       buckets: SECONDS,
       registers,
     });
     this.batch = new Histogram({
       name: 'model_batch_size',
-      help: 'Rows per ONNX Runtime run',
+      help: 'Rows per ONNX Runtime run (requests stacked into one run count once)',
       labelNames,
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
       registers,
@@ -60,9 +60,10 @@ export class ModelMetrics {
     this.depthSource = source;
   }
 
-  observe(model: string, version: string, queueMs: number, inferMs: number, rows: number): void {
+  /** One run: each request's time in the queue, the run's time and its rows. */
+  observe(model: string, version: string, queueMs: number[], inferMs: number, rows: number): void {
     const labels = { model, version };
-    this.queue.observe(labels, queueMs / 1000);
+    for (const ms of queueMs) this.queue.observe(labels, ms / 1000);
     this.inference.observe(labels, inferMs / 1000);
     this.batch.observe(labels, rows);
   }

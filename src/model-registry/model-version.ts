@@ -27,7 +27,8 @@ export interface VersionOptions {
   settings(): BatchSettings;
   /** The model's response cache settings; undefined when it has none. */
   cacheSettings(): CacheSettings | undefined;
-  observe(queueMs: number, inferMs: number, rows: number): void;
+  /** Once per run: each request's time in the queue, the run's time and rows. */
+  observe(queueMs: number[], inferMs: number, rows: number): void;
   observeCache(hit: boolean): void;
 }
 
@@ -146,7 +147,7 @@ export class ModelVersion {
       const started = performance.now();
       const outputs = await session.run(feeds, outputNames);
       const inferMs = performance.now() - started;
-      this.options.observe(0, inferMs, rows);
+      this.options.observe([0], inferMs, rows);
       return { outputs, queueMs: 0, inferMs, batchRows: rows };
     } catch (error) {
       if (error instanceof DomainError) throw error;

@@ -75,8 +75,8 @@ describe('Dynamic batching', () => {
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     const sum = Number(/model_batch_size_sum\{model="iris-batched",version="1"\} (\d+)/.exec(metrics)?.[1]);
     const count = Number(/model_batch_size_count\{model="iris-batched",version="1"\} (\d+)/.exec(metrics)?.[1]);
-    expect(count).toBe(24);
-    expect(sum / count).toBeGreaterThan(3); // rows per run, seen by each request: runs really were shared
+    expect(sum).toBe(requests.flat().length); // every row ran once
+    expect(count).toBeLessThan(requests.length); // in fewer runs than requests: runs really were shared
     expect(Number(/queue;dur=([\d.]+)/.exec(timing)![1])).toBeGreaterThan(0);
   });
 
