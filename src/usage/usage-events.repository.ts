@@ -38,23 +38,23 @@ const COLUMNS: [keyof UsageEvent, string, string][] = [
  */
 const INSERT_BATCH = `
 WITH incoming AS (
-  SELECT DISTINCT ON (principal_id, request_id) *
-  FROM (
-    SELECT ${COLUMNS.map(([, column, type], index) => `(e->>${index})::${type} AS ${column}`).join(', ')},
-           coalesce((e->>${COLUMNS.length})::boolean, true) AS request_id_from_client
-    FROM jsonb_array_elements($1::jsonb) AS e
-  ) AS events
+  SELECT ${COLUMNS.map(([, column, type], index) => `(e->>${index})::${type} AS ${column}`).join(', ')},
+         coalesce((e->>${COLUMNS.length})::boolean, true) AS request_id_from_client
+  FROM jsonb_array_elements($1::jsonb) AS e
+),
+client_chosen AS (
+  SELECT DISTINCT ON (principal_id, request_id) * FROM incoming WHERE request_id_from_client
 ),
 claimed AS (
   INSERT INTO usage_request_ids (principal_id, request_id, first_seen)
-  SELECT principal_id, request_id, occurred_at FROM incoming WHERE request_id_from_client
+  SELECT principal_id, request_id, occurred_at FROM client_chosen
   ON CONFLICT DO NOTHING
   RETURNING principal_id, request_id
 ),
 fresh AS (
   SELECT * FROM incoming WHERE NOT request_id_from_client
   UNION ALL
-  SELECT incoming.* FROM incoming JOIN claimed USING (principal_id, request_id)
+  SELECT client_chosen.* FROM client_chosen JOIN claimed USING (principal_id, request_id)
 ),
 inserted AS (
   INSERT INTO usage_events (${COLUMNS.map((column) => column[1]).join(', ')})
