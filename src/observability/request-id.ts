@@ -28,7 +28,15 @@ function sentRequestId(request: IncomingMessage): string | undefined {
  * the `uuid` package's v7() costs ~40x as much per call, on every request.
  */
 export function uuidV7(now = Date.now()): string {
-  const time = now.toString(16).padStart(12, '0');
+  if (now !== prefixTime) {
+    const time = now.toString(16).padStart(12, '0');
+    prefix = `${time.slice(0, 8)}-${time.slice(8, 12)}-7`;
+    prefixTime = now;
+  }
   // randomUUID(): xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx; from index 15 on: rand_a, variant and rand_b.
-  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${randomUUID().slice(15)}`;
+  return prefix + randomUUID().slice(15);
 }
+
+/** The time part of the ids made in the same millisecond (a busy server makes several). */
+let prefixTime = -1;
+let prefix = '';
