@@ -45,7 +45,7 @@ describe('Model sessions', () => {
     const inline = await session(0);
     const threaded = await session(2);
     expect(threaded.signature).toEqual(inline.signature);
-    expect(threaded.concurrency).toBe(2);
+    expect(threaded.concurrency).toBe(4); // two runs queued per thread
 
     const onLoop = await runCountingTurns(inline);
     const inWorker = await runCountingTurns(threaded);

@@ -28,7 +28,7 @@ export interface ExecutionSettings {
 /** A loaded model, wherever it runs. */
 export interface ModelSession {
   readonly signature: Signature;
-  /** Runs that can proceed at once (the batcher keeps this many batches in flight). */
+  /** Runs that can be in flight at once (the batcher keeps this many batches in flight). */
   readonly concurrency: number;
   run(feeds: Record<string, Tensor>, outputNames?: string[]): Promise<Record<string, Tensor>>;
   release(): Promise<void>;
@@ -82,6 +82,13 @@ class InlineSession implements ModelSession {
 }
 
 /**
+ * Runs a thread is given at once: the next batch waits in the thread's queue while one runs, so the
+ * thread goes from one to the next without sleeping and being woken for each (`npm run bench`: ~3%
+ * more MLP throughput than one at a time).
+ */
+const RUNS_PER_THREAD = 2;
+
+/**
  * Runs go to the live thread with the fewest runs in flight. A thread that dies (it should not) is
  * passed over and replaced by a new one on the same model; replacements that keep dying wait longer
  * each time, up to 30 s. With no thread alive, runs fail with a 503.
@@ -100,7 +107,7 @@ class ThreadedSession implements ModelSession {
     private readonly options: InferenceSession.SessionOptions,
   ) {
     this.signature = threads[0].signature;
-    this.concurrency = threads.length;
+    this.concurrency = threads.length * RUNS_PER_THREAD;
     threads.forEach((thread, index) => this.watch(thread, index));
   }
 
