@@ -29,14 +29,15 @@ const COLUMNS: [keyof UsageEvent, string, string][] = [
  * with the same id, within the dedupe window, claims nothing and is dropped); ids the server made are
  * new by construction and skip it (about a third of the statement's cost). The events are inserted
  * unless already there (time, principal and request id: a replay of a batch whose commit was not
- * acknowledged inserts nothing), and the hourly rollups are upserted from exactly the inserted rows
- * (counted per latency bucket first, so building a rollup's histogram costs its buckets, not its rows).
+ * acknowledged inserts nothing; `skipWritten`, left out for events never sent before), and the hourly
+ * rollups are upserted from exactly the inserted rows (counted per latency bucket first, so building a
+ * rollup's histogram costs its buckets, not its rows).
  * The batch travels as one JSON array of rows, each an array of the values in COLUMNS order and the
  * client-id flag (cheap to build with JSON.stringify; half the text of objects with field names, and
  * PostgreSQL reads jsonb arrays by position faster than json_to_recordset matches names), so a batch
  * is one round trip whatever its size.
  */
-const INSERT_BATCH = `
+const insertBatchSql = (skipWritten: boolean) => `
 WITH incoming AS (
   SELECT ${COLUMNS.map(([, column, type], index) => `(e->>${index})::${type} AS ${column}`).join(', ')},
          coalesce((e->>${COLUMNS.length})::boolean, true) AS request_id_from_client
@@ -59,7 +60,7 @@ fresh AS (
 inserted AS (
   INSERT INTO usage_events (${COLUMNS.map((column) => column[1]).join(', ')})
   SELECT ${COLUMNS.map((column) => column[1]).join(', ')} FROM fresh
-  ON CONFLICT DO NOTHING
+  ${skipWritten ? 'ON CONFLICT DO NOTHING' : ''}
   RETURNING occurred_at, principal_type, principal_id, model, model_version, status, latency_ms
 ),
 per_bucket AS (
@@ -92,6 +93,10 @@ ON CONFLICT (bucket, principal_id, model, model_version, status) DO UPDATE SET
   )
 RETURNING requests`;
 
+const INSERT_BATCH = insertBatchSql(true);
+/** For events never sent before: without the conflict check (an index probe per event, a fifth of the statement). */
+const INSERT_UNWRITTEN_BATCH = insertBatchSql(false);
+
 /** The bucket index of latencyMs in SQL, matching `bucketOf` in latency-histogram.ts. */
 function bucketSql(column: string): string {
   return `LEAST(${BUCKETS - 1}, GREATEST(0, ceil(ln(GREATEST(${column}, 0.1) / 0.1) / ln(1.2) - 1e-9)))::int`;
@@ -101,9 +106,13 @@ function bucketSql(column: string): string {
 export class UsageEventsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async insertBatch(events: RecordedUsageEvent[]): Promise<void> {
+  /**
+   * Writes events; those already stored are skipped (a retry after a failed write, a replay of the
+   * spool). `unwritten`: the caller knows none was ever sent, and the check is left out.
+   */
+  async insertBatch(events: RecordedUsageEvent[], { unwritten = false } = {}): Promise<void> {
     if (events.length === 0) return;
-    await this.dataSource.query(INSERT_BATCH, [
+    await this.dataSource.query(unwritten ? INSERT_UNWRITTEN_BATCH : INSERT_BATCH, [
       JSON.stringify(
         events.map((event) => [...COLUMNS.map(([field]) => event[field]), event.requestIdFromClient ?? true]),
       ),

@@ -29,6 +29,10 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
   private readonly written: Counter;
   private readonly spooledCounter: Counter;
   private readonly bufferMaxEvents: number;
+  /** Events taken off the head of the buffer so far (written, or spooled when it overflowed). */
+  private shifted = 0;
+  /** Events at the head of the buffer that a failed write may have stored all the same. */
+  private maybeWritten = 0;
 
   constructor(
     private readonly repository: UsageEventsRepository,
@@ -74,10 +78,15 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
 
   record(event: RecordedUsageEvent): void {
     this.buffer.push(event);
-    if (this.buffer.length > this.bufferMaxEvents) {
-      const overflow = this.buffer.splice(0, this.buffer.length - this.bufferMaxEvents);
-      this.spoolEvents(overflow);
-    }
+    if (this.buffer.length > this.bufferMaxEvents)
+      this.spoolEvents(this.shift(this.buffer.length - this.bufferMaxEvents));
+  }
+
+  /** Takes `count` events off the head of the buffer. */
+  private shift(count: number): RecordedUsageEvent[] {
+    this.shifted += count;
+    this.maybeWritten = Math.max(0, this.maybeWritten - count);
+    return this.buffer.splice(0, count);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -105,7 +114,7 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
     await this.flush(true);
     if (this.buffer.length > 0) {
       this.logger.warn(`PostgreSQL unavailable at shutdown: spooling ${this.buffer.length} usage events`);
-      this.spoolEvents(this.buffer.splice(0));
+      this.spoolEvents(this.shift(this.buffer.length));
     }
   }
 
@@ -114,8 +123,16 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
     try {
       while (this.buffer.length > 0) {
         const batch = this.buffer.slice(0, batchSize);
-        await this.repository.insertBatch(batch);
-        this.buffer.splice(0, batch.length);
+        const shiftedBefore = this.shifted;
+        try {
+          await this.repository.insertBatch(batch, { unwritten: this.maybeWritten === 0 });
+        } catch (error) {
+          // The database may have committed before the failure reached us: these go again as maybe written.
+          this.maybeWritten = Math.max(this.maybeWritten, batch.length - (this.shifted - shiftedBefore));
+          throw error;
+        }
+        // Overflow may have spooled some of the batch meanwhile (a replay will find them written).
+        this.shift(Math.max(0, batch.length - (this.shifted - shiftedBefore)));
         this.written.inc(batch.length);
       }
       if (this.spooled) {

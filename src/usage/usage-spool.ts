@@ -7,7 +7,7 @@ import { RecordedUsageEvent } from './usage-event';
 /**
  * Events that could not stay in memory (the database is down and the buffer is full, or the process
  * is stopping without a database) wait here as JSON lines until they can be written. Replaying is
- * idempotent: the request-id ledger ignores events already stored.
+ * idempotent: events already stored are skipped (see UsageEventsRepository.insertBatch).
  */
 export class UsageSpool {
   private readonly dir: string;

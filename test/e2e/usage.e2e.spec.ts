@@ -137,7 +137,7 @@ describe('Usage metering', () => {
     const serverId = uuidV7(now);
     const batch = [event(serverId, false, now), event('client-chosen-1', true, now)];
     const repository = server.app.get(UsageEventsRepository);
-    await repository.insertBatch(batch);
+    await repository.insertBatch(batch, { unwritten: true });
     await repository.insertBatch(batch); // a batch replayed after its commit went unacknowledged
     await repository.insertBatch([event('client-chosen-1', true, now + 1000)]); // the client retrying, later
     const events = await eventsOf(partner.id);
