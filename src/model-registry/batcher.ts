@@ -30,8 +30,8 @@ type Data = Tensor['data'];
 /**
  * Dynamic batching for one model version: concurrent requests are stacked along the batch axis, run
  * once and split back. As many batches are in flight as the session takes (two per worker thread, one
- * on the event loop); while they run the next batch gathers by itself. A batch leaves when it is full, or at the end
- * of the event loop turn that queued its requests once the first of them has waited
+ * on the event loop); while they run the next batch gathers by itself. A batch leaves when it is full,
+ * or at the end of the event loop turn that queued its requests once the first of them has waited
  * `maxQueueDelayMicros` (at once with 0).
  */
 export class Batcher {
