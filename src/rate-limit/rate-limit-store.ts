@@ -1,10 +1,10 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Redis } from 'ioredis';
-import { Pool } from 'pg';
 import { RateLimiterAbstract, RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis } from 'rate-limiter-flexible';
 import { DataSource } from 'typeorm';
 import { Configuration } from '../config/configuration';
+import { pgPool } from '../database/pg-pool';
 
 /**
  * The shared counters behind the limits (rate-limiter-flexible): Redis when REDIS_URL is set,
@@ -41,10 +41,9 @@ export class RateLimitStore implements OnApplicationShutdown {
         this.redis ??= new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
         limiter = new RateLimiterRedis({ ...options, storeClient: this.redis });
       } else {
-        const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
         limiter = new RateLimiterPostgres({
           ...options,
-          storeClient: pool,
+          storeClient: pgPool(this.dataSource),
           tableName: 'rate_limits',
           tableCreated: true,
           clearExpiredByTimeout: false,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AdvisoryLock, withAdvisoryLock } from '../database/advisory-lock';
+import { pgPool } from '../database/pg-pool';
 import { BUCKETS } from './latency-histogram';
 import { RecordedUsageEvent, UsageEvent } from './usage-event';
 
@@ -92,9 +93,13 @@ ON CONFLICT (bucket, principal_id, model, model_version, status) DO UPDATE SET
   )
 RETURNING requests`;
 
-const INSERT_BATCH = insertBatchSql(true);
-/** For events never sent before: no conflict check (an index probe per event, ~18% of the statement's time). */
-const INSERT_UNWRITTEN_BATCH = insertBatchSql(false);
+/**
+ * Prepared statements (by name: each connection parses and plans them once, where planning cost ~14% of
+ * PostgreSQL's time per batch). The second leaves out the conflict check, for events never sent before
+ * (an index probe per event, ~18% of the statement's time).
+ */
+const INSERT_BATCH = { name: 'usage_insert_batch', text: insertBatchSql(true) };
+const INSERT_UNWRITTEN_BATCH = { name: 'usage_insert_unwritten_batch', text: insertBatchSql(false) };
 
 /** The bucket index of latencyMs in SQL, matching `bucketOf` in latency-histogram.ts. */
 function bucketSql(column: string): string {
@@ -111,11 +116,14 @@ export class UsageEventsRepository {
    */
   async insertBatch(events: RecordedUsageEvent[], { unwritten = false } = {}): Promise<void> {
     if (events.length === 0) return;
-    await this.dataSource.query(unwritten ? INSERT_UNWRITTEN_BATCH : INSERT_BATCH, [
-      JSON.stringify(
-        events.map((event) => [...COLUMNS.map(([field]) => event[field]), event.requestIdFromClient ?? true]),
-      ),
-    ]);
+    await pgPool(this.dataSource).query({
+      ...(unwritten ? INSERT_UNWRITTEN_BATCH : INSERT_BATCH),
+      values: [
+        JSON.stringify(
+          events.map((event) => [...COLUMNS.map(([field]) => event[field]), event.requestIdFromClient ?? true]),
+        ),
+      ],
+    });
   }
 
   /**
