@@ -26,8 +26,9 @@ export interface LoadSpec {
   connections: number;
   durationSeconds: number;
   server: ChildProcess;
-  /** Drive 2 s first and leave them out (JIT, sessions, caches); default true. */
+  /** Drive `warmupSeconds` first and leave them out (JIT, sessions, caches, heaps); default true. */
   warmup?: boolean;
+  warmupSeconds: number;
 }
 
 export type LoadGenerator = 'wrk' | 'autocannon';
@@ -48,10 +49,10 @@ interface Sample {
 
 type Driver = (spec: LoadSpec, durationSeconds: number) => Promise<Sample>;
 
-/** Drives one endpoint (after a 2 s warm-up) and measures the server's CPU over the same window. */
+/** Drives one endpoint (after a warm-up) and measures the server's CPU over the same window. */
 export async function runLoad(spec: LoadSpec, generator: LoadGenerator): Promise<LoadResult> {
   const drive: Driver = generator === 'wrk' ? driveWrk : driveAutocannon;
-  const warmup = spec.warmup === false ? undefined : await drive(spec, 2);
+  const warmup = spec.warmup === false ? undefined : await drive(spec, spec.warmupSeconds);
   const cpuBefore = processTreeCpuSeconds(spec.server.pid!);
   const sample = await drive(spec, spec.durationSeconds);
   const cpuSeconds = processTreeCpuSeconds(spec.server.pid!) - cpuBefore;

@@ -6,7 +6,8 @@
  * Each model is measured in BENCH_ROUNDS (default 3) alternating rounds of platform and bare servers, so
  * that each ratio compares measurements minutes apart at most; the median ratio is the result.
  *
- * Env: BENCH_DURATION (seconds per measurement, default 5), BENCH_CONNECTIONS (default 64),
+ * Env: BENCH_DURATION (seconds per measurement, default 5), BENCH_WARMUP (seconds of load before a
+ * server's first measurement, default 5), BENCH_CONNECTIONS (default 64),
  * BENCH_LOAD_GENERATOR (wrk or autocannon; default wrk when installed), and any platform setting
  * (WORKERS, DATABASE_URL, ...). The bare server is measured as one process (the targets' baseline)
  * and, when the platform runs several, with as many processes. A metered count above the responses received is
@@ -25,6 +26,9 @@ const ROOT = resolve(__dirname, '..', '..');
 const MAIN = join(ROOT, 'dist', 'src', 'main.js');
 const CLI = join(ROOT, 'dist', 'src', 'cli.js');
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
+// Long enough for every server to reach its steady speed: with 2 s the platform's first round was
+// often its slowest (V8 young generation and ONNX Runtime arenas still growing).
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const GENERATOR = chooseLoadGenerator();
@@ -189,7 +193,19 @@ async function main(): Promise<void> {
       const bare = await startBare(model, 1);
       const bareSameProcesses = workers > 1 ? await startBare(model, workers) : undefined;
       const load = (url: string, server: ChildProcess, warmup: boolean, headers?: Record<string, string>) =>
-        runLoad({ url, body, headers, connections: CONNECTIONS, durationSeconds: DURATION, server, warmup }, GENERATOR);
+        runLoad(
+          {
+            url,
+            body,
+            headers,
+            connections: CONNECTIONS,
+            durationSeconds: DURATION,
+            server,
+            warmup,
+            warmupSeconds: WARMUP,
+          },
+          GENERATOR,
+        );
       const rounds: Round[] = [];
       try {
         // Alternating rounds: the machine's speed drifts, and each ratio compares neighbours in time.
