@@ -27,7 +27,7 @@ const MAIN = join(ROOT, 'dist', 'src', 'main.js');
 const CLI = join(ROOT, 'dist', 'src', 'cli.js');
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 // Long enough for every server to reach its steady speed: with 2 s the platform's first round was
-// often its slowest (V8 young generation and ONNX Runtime arenas still growing).
+// often its slowest.
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
