@@ -22,10 +22,10 @@ function sentRequestId(request: IncomingMessage): string | undefined {
 
 /**
  * A UUID version 7 (RFC 9562 §5.7): the Unix time in milliseconds, then random bits. Request ids key
- * the usage ledger and events, and ids that grow with time are appended to those indexes instead of
- * landing on random pages: `npm run bench`'s batches cost PostgreSQL ~15% less per event than with
- * random (version 4) ids. Built on randomUUID's random bits (its variant bits are already v7's):
- * the `uuid` package's v7() costs ~40x as much per call, on every request.
+ * the usage events, and ids that grow with time are appended to their indexes instead of landing on
+ * random pages: `npm run bench`'s batches cost PostgreSQL ~15% less per event than with random
+ * (version 4) ids. Built on randomUUID's random bits (its variant bits are already v7's): the `uuid`
+ * package's v7() costs ~40x as much per call, on every request.
  */
 export function uuidV7(now = Date.now()): string {
   if (now !== prefixTime) {

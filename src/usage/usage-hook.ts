@@ -26,10 +26,11 @@ export function registerUsageHook(fastify: FastifyInstance, recorder: UsageRecor
     if (principal && METERED.test(path)) {
       const usage = request.usage;
       const latencyMs = reply.elapsedTime;
+      const requestId = String(request.id);
       recorder.record({
         occurredAt: new Date(Date.now() - latencyMs).toISOString(),
-        requestId: String(request.id),
-        requestIdFromClient: isSentRequestId(request.raw, String(request.id)),
+        requestId,
+        requestIdFromClient: isSentRequestId(request.raw, requestId),
         principalType: principal.type,
         principalId: principal.id,
         apiVersion: apiVersion(path),
