@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { ConfigService } from '@nestjs/config';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import { usageEvent } from '../../test/support/usage-event';
 import type { Configuration } from '../config/configuration';
 import type { ShutdownService } from '../lifecycle/shutdown.service';
 import type { MetricsService } from '../observability/metrics.service';
@@ -36,26 +37,7 @@ class EventsTable {
   }
 }
 
-const event = (requestId: string): RecordedUsageEvent => ({
-  occurredAt: new Date().toISOString(),
-  requestId,
-  requestIdFromClient: false,
-  principalType: 'api_key',
-  principalId: 'key-1',
-  apiVersion: 'v1',
-  method: 'POST',
-  route: '/v1/models/:name/predict',
-  model: 'iris',
-  modelVersion: '1',
-  status: 200,
-  errorCode: null,
-  latencyMs: 1,
-  queueMs: null,
-  inferMs: null,
-  requestBytes: 10,
-  responseBytes: 10,
-  batchItems: 1,
-});
+const event = (requestId: string) => usageEvent({ requestId });
 
 describe(UsageRecorder.name, () => {
   const dirs: string[] = [];

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Clock } from '../../src/rate-limit/clock';
 import { uuidV7 } from '../../src/observability/request-id';
-import { RecordedUsageEvent } from '../../src/usage/usage-event';
 import { UsageEventsRepository } from '../../src/usage/usage-events.repository';
 import { UsageRecorder } from '../../src/usage/usage-recorder.service';
 import { createAdminKey, issueApiKey } from '../support/credentials';
 import { startTestApp, TestApp } from '../support/test-app';
+import { usageEvent } from '../support/usage-event';
 
 interface UsageEventBody {
   requestId: string;
@@ -113,26 +113,13 @@ describe('Usage metering', () => {
 
   it('should count a replayed batch once, whoever chose its request ids', async () => {
     const partner = await issueApiKey(server, admin, { scopes: ['models:infer'] });
-    const event = (requestId: string, requestIdFromClient: boolean, occurredAt: number): RecordedUsageEvent => ({
-      occurredAt: new Date(occurredAt).toISOString(),
-      requestId,
-      requestIdFromClient,
-      principalType: 'api_key',
-      principalId: partner.id,
-      apiVersion: 'v1',
-      method: 'POST',
-      route: '/v1/models/:name/predict',
-      model: 'iris',
-      modelVersion: '1',
-      status: 200,
-      errorCode: null,
-      latencyMs: 1.5,
-      queueMs: null,
-      inferMs: 0.2,
-      requestBytes: 40,
-      responseBytes: 200,
-      batchItems: 1,
-    });
+    const event = (requestId: string, requestIdFromClient: boolean, occurredAt: number) =>
+      usageEvent({
+        requestId,
+        requestIdFromClient,
+        principalId: partner.id,
+        occurredAt: new Date(occurredAt).toISOString(),
+      });
     const now = Date.now();
     const serverId = uuidV7(now);
     const batch = [event(serverId, false, now), event('client-chosen-1', true, now)];
