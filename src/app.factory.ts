@@ -1,10 +1,15 @@
 import { VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule, ModuleImport } from './app.module';
+import { sendError, writeClientError } from './common/errors/error-response';
+import { DomainError } from './common/errors/domain.error';
+import { CommonErrorCode } from './common/errors/error-codes';
 import { registerCors } from './common/http/cors';
+import { formBodyParser } from './common/http/form-body';
+import { invalidText, urlHasNul } from './common/http/input-hygiene';
 import { jsonBodyParser } from './common/http/json-body';
 import { INFERENCE_MODELS } from './inference/inference.docs';
 import { registerInferenceHooks } from './inference/inference-hooks';
@@ -35,6 +40,11 @@ export async function createApp(
     genReqId: requestIdOf,
     requestIdHeader: false,
     return503OnClosing: true,
+    // Errors the router raises before any hook (a malformed URL: 400; a path segment over 100
+    // characters: 414) and those of the HTTP parser (bad request line or header: 400; headers too
+    // large: 431) are answered in the surface's own format, with a request id, echoing nothing.
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => sendError(error, request, reply),
+    clientErrorHandler: writeClientError,
   });
   configureFastify(adapter.getInstance(), configuration);
   const app = await NestFactory.create<NestFastifyApplication>(
@@ -49,6 +59,11 @@ export async function createApp(
     'application/json',
     { bodyLimit: configuration.app.bodyLimitBytes },
     jsonBodyParser(adapter.getInstance()),
+  );
+  app.useBodyParser(
+    'application/x-www-form-urlencoded',
+    { bodyLimit: configuration.app.bodyLimitBytes },
+    formBodyParser(),
   );
   app.enableVersioning({ type: VersioningType.URI });
   observeRequests(adapter.getInstance(), app.get(MetricsService));
@@ -77,6 +92,16 @@ function configureFastify(fastify: FastifyInstance, configuration: Configuration
     // Fastify builds `routeOptions` afresh on every read: the hooks read the route from here instead.
     request.routeUrl = request.routeOptions.url ?? '';
     void reply.header(REQUEST_ID_HEADER, request.id);
+    if (urlHasNul(request.url)) return done(invalidText('The URL', 'a NUL byte'));
+    const type = request.headers['content-type'];
+    if (type !== undefined && request.routeUrl && !acceptsBody(request.method, request.routeUrl, type)) {
+      return done(
+        new DomainError(
+          CommonErrorCode.UnsupportedMediaType,
+          `This operation takes ${bodyTypeOf(request.method, request.routeUrl)} bodies.`,
+        ),
+      );
+    }
     done();
   });
   // JSON is the only text body the API takes: anything else is a 415, not a string to trip over.
@@ -88,6 +113,25 @@ function configureFastify(fastify: FastifyInstance, configuration: Configuration
     (_request, body, done) => done(null, body),
   );
   registerInferenceHooks(fastify);
+}
+
+/** Routes whose body is not JSON; the OAuth endpoints check their own (RFC 6749: a form, else invalid_request). */
+const NON_JSON_BODIES: Record<string, string> = {
+  'PUT /v1/admin/models/:name/versions/:version': 'application/octet-stream',
+};
+
+function bodyTypeOf(method: string, routeUrl: string): string {
+  return NON_JSON_BODIES[`${method} ${routeUrl}`] ?? 'application/json';
+}
+
+/**
+ * Whether a route takes a body of this Content-Type (checked before the body is read, so that a form or
+ * a model-sized upload sent to a JSON route is a 415 at once: API.md, "Every response, every surface").
+ */
+function acceptsBody(method: string, routeUrl: string, contentType: string): boolean {
+  if (routeUrl.startsWith('/oauth/')) return true;
+  const media = contentType.split(';', 1)[0].trim().toLowerCase();
+  return media === bodyTypeOf(method, routeUrl);
 }
 
 /** One metrics observation and one access-log line per request (health and metrics polls are not logged). */

@@ -46,6 +46,35 @@ function assertShape(spec: TensorSpec, shape: readonly number[], maxElements: nu
 
 type Write = (target: Writable, index: number, value: unknown) => void;
 
+type FloatDatatype = 'FP16' | 'FP32' | 'FP64';
+
+const FLOAT_RANGES: Record<FloatDatatype, string> = {
+  FP16: 'finite numbers within ±65504',
+  FP32: 'finite numbers within ±3.4028235e38',
+  FP64: 'finite numbers',
+};
+
+/**
+ * Whether a number keeps a finite value in the datatype: `1e400` (Infinity once parsed) fits none,
+ * `1e39` is finite as a double but Infinity as a float32 (API.md: a 400 naming the input).
+ */
+function fitsFloat(datatype: OipDatatype, value: number): boolean {
+  switch (datatype) {
+    case 'FP16':
+      return Math.abs(value) < 65520; // from 65520 on, the nearest half is Infinity
+    case 'FP32':
+      return Number.isFinite(Math.fround(value));
+    default:
+      return Number.isFinite(value);
+  }
+}
+
+/** The first index in [from, to) whose float is not finite (a value that overflowed the type), or -1. */
+function firstNonFinite(data: Float32Array | Float64Array, from: number, to: number): number {
+  for (let index = from; index < to; index++) if (data[index] - data[index] !== 0) return index;
+  return -1;
+}
+
 /**
  * Converts one JSON value into the element type at a flat index, or explains why it cannot be;
  * `where` names the element (from its flat index) only when an error needs it.
@@ -53,24 +82,28 @@ type Write = (target: Writable, index: number, value: unknown) => void;
 function writer(spec: TensorSpec, datatype: OipDatatype, where: (index: number) => string): Write {
   const info = TYPE_INFO[datatype];
   const fail = (value: unknown, index: number, expected: string): never => {
+    const shown =
+      typeof value === 'number' && !Number.isFinite(value) ? 'a number out of range' : JSON.stringify(value);
     throw new DomainError(
       ModelErrorCode.InvalidDatatype,
-      `Input "${spec.name}" takes ${datatype} (${expected}); element ${where(index)} is ${JSON.stringify(value) ?? String(value)}.`,
+      `Input "${spec.name}" takes ${datatype} (${expected}); element ${where(index)} is ${shown ?? String(value)}.`,
       { errors: [{ field: `inputs.${spec.name}`, message: `expected ${datatype} values` }] },
     );
   };
   switch (info.kind) {
-    case 'float':
+    case 'float': {
+      const range = FLOAT_RANGES[datatype as FloatDatatype];
       if (datatype === 'FP16') {
         return (target, index, value) => {
-          if (typeof value !== 'number') fail(value, index, 'numbers');
+          if (typeof value !== 'number' || !fitsFloat(datatype, value)) fail(value, index, range);
           (target as Uint16Array)[index] = toHalf(value as number);
         };
       }
       return (target, index, value) => {
-        if (typeof value !== 'number') fail(value, index, 'numbers');
+        if (typeof value !== 'number' || !fitsFloat(datatype, value)) fail(value, index, range);
         (target as Float32Array)[index] = value as number;
       };
+    }
     case 'integer':
       return (target, index, value) => {
         if (
@@ -85,7 +118,8 @@ function writer(spec: TensorSpec, datatype: OipDatatype, where: (index: number) 
       };
     case 'bigint':
       return (target, index, value) => {
-        if (typeof value !== 'number' || !Number.isSafeInteger(value)) fail(value, index, 'integers');
+        if (typeof value !== 'number' || !Number.isSafeInteger(value))
+          fail(value, index, 'integers within ±9007199254740991, the ones JSON numbers hold exactly');
         const big = BigInt(value as number);
         if (big < (info.min as bigint) || big > (info.max as bigint)) fail(value, index, 'integers in range');
         (target as BigInt64Array)[index] = big;
@@ -159,6 +193,8 @@ export function decodeNested(spec: TensorSpec, value: unknown, maxElements: numb
     if (axis === last) {
       if (bulk && isNumberArray(node)) {
         (data as Float32Array | Float64Array).set(node, index);
+        const overflow = firstNonFinite(data as Float32Array | Float64Array, index, index + node.length);
+        if (overflow >= 0) write(data, overflow, node[overflow - index]); // throws, naming the element
         index += node.length;
         return;
       }
@@ -210,11 +246,13 @@ export function decodeDeclared(
     );
   }
   const target = TYPE_INFO[spec.datatype].create(elements);
+  const write = writer(spec, spec.datatype, (index) => `[${index}] (flat)`);
   if (numbers && bulkCopyable(spec.datatype)) {
     (target as Float32Array | Float64Array).set(flat as number[]);
+    const overflow = firstNonFinite(target as Float32Array | Float64Array, 0, elements);
+    if (overflow >= 0) write(target, overflow, flat[overflow]); // throws, naming the element
     return new Tensor(ortType(spec.datatype), target, shape as number[]);
   }
-  const write = writer(spec, spec.datatype, (index) => `[${index}] (flat)`);
   for (let i = 0; i < flat.length; i++) write(target, i, flat[i]);
   return new Tensor(ortType(spec.datatype), target, shape as number[]);
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { FastifyRequest } from 'fastify';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { unstorableText } from '../common/http/input-hygiene';
 import { digestsEqual, sha256 } from '../common/secrets';
 import { Configuration } from '../config/configuration';
 import { OAuthClientEntity } from './oauth-client.entity';
@@ -85,9 +86,10 @@ function parseBasic(authorization: string): ClientCredentials {
   const decoded = Buffer.from(authorization.replace(/^basic\s+/i, ''), 'base64').toString('utf8');
   const separator = decoded.indexOf(':');
   if (separator <= 0) throw invalidClient('client_secret_basic', 'Malformed Basic credentials.');
+  let credentials: ClientCredentials;
   try {
     // RFC 6749 §2.3.1: both parts are form-urlencoded before Basic encoding.
-    return {
+    credentials = {
       clientId: decodeURIComponent(decoded.slice(0, separator).replace(/\+/g, ' ')),
       clientSecret: decodeURIComponent(decoded.slice(separator + 1).replace(/\+/g, ' ')),
       method: 'client_secret_basic',
@@ -95,6 +97,10 @@ function parseBasic(authorization: string): ClientCredentials {
   } catch {
     throw invalidClient('client_secret_basic', 'Malformed Basic credentials.');
   }
+  // The form fields are checked by the body parser; these come from a header.
+  const problem = unstorableText(credentials.clientId) ?? unstorableText(credentials.clientSecret);
+  if (problem) throw oauthError(OAuthErrorCode.InvalidRequest, `The Basic credentials contain ${problem}.`);
+  return credentials;
 }
 
 function secretMatches(client: OAuthClientEntity, secret: string): boolean {

@@ -133,7 +133,9 @@ describe('Foundation', () => {
   describe('errors', () => {
     it('should answer an unknown /v1 route with problem details', async () => {
       const body = await expectProblem(await fetch(`${server.url}/v1/nothing-here`), 404, 'not_found');
-      expect(body).toMatchObject({ instance: '/v1/nothing-here', title: 'Not Found' });
+      // No route served it: the path is the client's text and is not echoed back (API.md, round 2).
+      expect(body).toMatchObject({ instance: `urn:modelgate:request:${body.requestId}`, title: 'Not Found' });
+      expect(JSON.stringify(body)).not.toContain('nothing-here');
     });
 
     it('should answer an unknown /v2 route with an Open Inference Protocol error', async () => {

@@ -9,8 +9,13 @@ export enum CommonErrorCode {
   BadRequest = 'bad_request',
   ValidationFailed = 'validation_failed',
   InvalidJson = 'invalid_json',
+  /** A NUL byte or an unpaired surrogate in a path, query, header, form field or JSON string. */
+  InvalidCharacters = 'invalid_characters',
   UnsupportedMediaType = 'unsupported_media_type',
   PayloadTooLarge = 'payload_too_large',
+  UriTooLong = 'uri_too_long',
+  HeaderFieldsTooLarge = 'header_fields_too_large',
+  RequestTimeout = 'request_timeout',
   NotFound = 'not_found',
   MethodNotAllowed = 'method_not_allowed',
   Conflict = 'conflict',

@@ -9,6 +9,7 @@ export function statusOf(code: ErrorCode): number {
     case CommonErrorCode.BadRequest:
     case CommonErrorCode.ValidationFailed:
     case CommonErrorCode.InvalidJson:
+    case CommonErrorCode.InvalidCharacters:
       return 400;
     case CommonErrorCode.Unauthorized:
       return 401;
@@ -21,8 +22,14 @@ export function statusOf(code: ErrorCode): number {
       return 405;
     case CommonErrorCode.Conflict:
       return 409;
+    case CommonErrorCode.RequestTimeout:
+      return 408;
     case CommonErrorCode.PayloadTooLarge:
       return 413;
+    case CommonErrorCode.UriTooLong:
+      return 414;
+    case CommonErrorCode.HeaderFieldsTooLarge:
+      return 431;
     case CommonErrorCode.UnsupportedMediaType:
       return 415;
     case CommonErrorCode.ServiceUnavailable:
@@ -81,10 +88,18 @@ export function codeOfStatus(status: number): ErrorCode {
       return CommonErrorCode.MethodNotAllowed;
     case 409:
       return CommonErrorCode.Conflict;
+    case 408:
+      return CommonErrorCode.RequestTimeout;
     case 413:
       return CommonErrorCode.PayloadTooLarge;
+    case 414:
+      return CommonErrorCode.UriTooLong;
     case 415:
       return CommonErrorCode.UnsupportedMediaType;
+    case 429:
+      return RateLimitErrorCode.RateLimited;
+    case 431:
+      return CommonErrorCode.HeaderFieldsTooLarge;
     case 503:
       return CommonErrorCode.ServiceUnavailable;
     default:
@@ -98,13 +113,18 @@ const TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  408: 'Request Timeout',
   409: 'Conflict',
+  410: 'Gone',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
+  504: 'Gateway Timeout',
 };
 
 export function titleOf(status: number): string {

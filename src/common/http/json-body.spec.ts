@@ -1,5 +1,6 @@
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { sendError } from '../errors/error-response';
 import { isNumberArray, jsonBodyParser, parseJsonFast } from './json-body';
 
 const fast = (text: string) => parseJsonFast(Buffer.from(text, 'utf8'));
@@ -112,12 +113,19 @@ describe('parseJsonFast', () => {
   it('should leave nesting deeper than the stack to the standard parser', () => {
     expect(fast(`${'['.repeat(200_000)}${']'.repeat(200_000)}`)).toBeUndefined();
   });
+
+  it('should read 64 levels and leave 65 to the checks of the standard path', () => {
+    expect(fast(`${'['.repeat(64)}1${']'.repeat(64)}`)).toBeDefined();
+    expect(fast(`${'['.repeat(65)}1${']'.repeat(65)}`)).toBeUndefined();
+    expect(fast(`${'{"a":'.repeat(65)}1${'}'.repeat(65)}`)).toBeUndefined();
+  });
 });
 
 describe('jsonBodyParser', () => {
   const app = async () => {
     const fastify = Fastify();
     fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, jsonBodyParser(fastify));
+    fastify.setErrorHandler((error, request, reply) => sendError(error, request, reply));
     fastify.post('/echo', (request) => ({ body: request.body }));
     await fastify.ready();
     return fastify;
@@ -143,13 +151,33 @@ describe('jsonBodyParser', () => {
   });
 
   it.each([
-    ['{"a":', 'FST_ERR_CTP_INVALID_JSON_BODY'],
-    ['', 'FST_ERR_CTP_EMPTY_JSON_BODY'],
-    ['{"__proto__":{"admin":true}}', 'FST_ERR_CTP_INVALID_JSON_BODY'],
-    ['{"constructor":{"prototype":{"admin":true}}}', 'FST_ERR_CTP_INVALID_JSON_BODY'],
-  ])('should reject %j with the standard parser’s 400', async (payload, code) => {
+    ['{"a":', 'The request body is not valid JSON'],
+    ['', 'The request body is empty.'],
+    ['{"__proto__":{"admin":true}}', 'The request body is not valid JSON'],
+    ['{"constructor":{"prototype":{"admin":true}}}', 'The request body is not valid JSON'],
+  ])('should reject %j with the standard parser’s 400', async (payload, detail) => {
+    const response = await post(payload);
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ code: 'invalid_json' });
+    expect(response.json<{ detail: string }>().detail).toContain(detail);
+  });
+
+  it.each([
+    ['65 arrays', `${'['.repeat(65)}1${']'.repeat(65)}`, 'invalid_json'],
+    ['65 objects with an escape in a key', `${'{"\\u0061":'.repeat(65)}1${'}'.repeat(65)}`, 'invalid_json'],
+    ['a NUL escape', '{"a":"x\\u0000"}', 'invalid_characters'],
+    ['a NUL escape in a key', '{"x\\u0000":1}', 'invalid_characters'],
+    ['an unpaired surrogate', '["\\ud83d"]', 'invalid_characters'],
+  ])('should refuse %s on the standard path with a 400', async (_what, payload, code) => {
     const response = await post(payload);
     expect(response.statusCode).toBe(400);
     expect(response.json()).toMatchObject({ code });
+  });
+
+  it('should accept a paired surrogate and brackets inside strings at any count', async () => {
+    const payload = `{"emoji":"\\ud83d\\ude00","text":"${'['.repeat(100)}"}`;
+    const response = await post(payload);
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ body: JSON.parse(payload) });
   });
 });

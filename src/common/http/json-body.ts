@@ -1,4 +1,5 @@
 import type { FastifyBodyParser, FastifyInstance } from 'fastify';
+import { assertCleanBody, jsonDepthExceeds, MAX_JSON_DEPTH, tooDeep } from './input-hygiene';
 
 /** Exact powers of ten: every one up to 1e22 is a double without rounding. */
 const POW10 = Array.from({ length: 23 }, (_, power) => 10 ** power);
@@ -34,6 +35,8 @@ const DECLINE = new Error('declined');
  */
 class FastJsonParser {
   private position = 0;
+  /** Arrays and objects open around the current position (past MAX_JSON_DEPTH: declined, then refused). */
+  private depth = 0;
 
   constructor(private readonly bytes: Buffer) {}
 
@@ -47,10 +50,20 @@ class FastJsonParser {
   private value(): unknown {
     const code = this.skipWhitespace();
     switch (code) {
-      case 0x5b: // [
-        return this.array();
-      case 0x7b: // {
-        return this.object();
+      case 0x5b: {
+        // [
+        if (++this.depth > MAX_JSON_DEPTH) throw DECLINE;
+        const array = this.array();
+        this.depth--;
+        return array;
+      }
+      case 0x7b: {
+        // {
+        if (++this.depth > MAX_JSON_DEPTH) throw DECLINE;
+        const object = this.object();
+        this.depth--;
+        return object;
+      }
       case 0x22: // "
         return this.string();
       case 0x74: // t
@@ -267,14 +280,26 @@ export function parseJsonFast(bytes: Buffer): unknown {
 
 /**
  * The `application/json` body parser (raw bytes in): parseJsonFast, falling back to Fastify's own JSON
- * parser (same prototype-poisoning rules, same 400s) for whatever it declines.
+ * parser (same prototype-poisoning rules, same 400s) for whatever it declines. What the fast parser
+ * accepts is storable as it is (no escapes, no control characters, at most MAX_JSON_DEPTH deep); what
+ * the standard parser reads is checked: too deep a body is refused before it is parsed, and a NUL or an
+ * unpaired surrogate (`\u0000`, `\ud800`) in a key or string after (input-hygiene.ts).
  */
 export function jsonBodyParser(fastify: FastifyInstance): FastifyBodyParser<Buffer> {
   const standard = fastify.getDefaultJsonParser('error', 'error');
   return (request, body, done) => {
     const value = parseJsonFast(body);
     if (value !== undefined) return done(null, value);
+    if (jsonDepthExceeds(body)) return done(tooDeep(), undefined);
     // Fastify's parser takes the body as text.
-    void standard(request, body.toString('utf8'), done);
+    void standard(request, body.toString('utf8'), (error: Error | null, parsed?: unknown) => {
+      if (error) return done(error, undefined);
+      try {
+        assertCleanBody(parsed);
+      } catch (invalid) {
+        return done(invalid as Error, undefined);
+      }
+      done(null, parsed);
+    });
   };
 }
