@@ -47,15 +47,19 @@ export class ApiKeysController {
   @Delete(':id')
   @HttpCode(204)
   @ApiNotFoundResponse()
-  revokeApiKey(@Param('id') id: string): Promise<void> {
-    return this.apiKeys.revokeApiKey(id);
+  revokeApiKey(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<void> {
+    return this.apiKeys.revokeApiKey(principal, id);
   }
 
   /** Issue a new secret for the key; the old one keeps working for `gracePeriodSeconds`. */
   @Post(':id/rotate')
   @ApiNotFoundResponse()
   @ApiConflictResponse({ description: 'The key is revoked.' })
-  rotateApiKey(@Param('id') id: string, @Body() dto?: RotateApiKeyDto): Promise<CreatedApiKeyDto> {
-    return this.apiKeys.rotateApiKey(id, dto);
+  rotateApiKey(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Body() dto?: RotateApiKeyDto,
+  ): Promise<CreatedApiKeyDto> {
+    return this.apiKeys.rotateApiKey(principal, id, dto);
   }
 }

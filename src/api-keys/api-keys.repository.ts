@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { ArrayContains, IsNull, Repository } from 'typeorm';
 import { Scope } from '../auth/scopes';
 import { newestFirstPage } from '../common/pagination/keyset';
-import { CursorPosition } from '../common/pagination/pagination';
+import { CursorPosition, KeysetRows } from '../common/pagination/pagination';
 import { ApiKeyEntity } from './api-key.entity';
 
 @Injectable()
@@ -28,7 +28,7 @@ export class ApiKeysRepository {
   }
 
   /** Keyset page ordered by creation time, newest first. */
-  list(limit: number, after?: CursorPosition): Promise<ApiKeyEntity[]> {
+  list(limit: number, after?: CursorPosition): Promise<KeysetRows<ApiKeyEntity>> {
     return newestFirstPage(this.keys.createQueryBuilder('key'), limit, after);
   }
 

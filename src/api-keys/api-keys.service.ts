@@ -7,8 +7,9 @@ import { Principal } from '../auth/principal';
 import { ALL_SCOPES } from '../auth/scopes';
 import { DomainError } from '../common/errors/domain.error';
 import { CommonErrorCode } from '../common/errors/error-codes';
-import { decodeCursor, Page, PageQuery, toPage } from '../common/pagination/pagination';
+import { decodePosition, Page, PageQuery, toPage } from '../common/pagination/pagination';
 import { sha256 } from '../common/secrets';
+import { isUuid } from '../common/uuid';
 import { Configuration } from '../config/configuration';
 import { ApiKeyEntity } from './api-key.entity';
 import { formatApiKey, newPublicId } from './api-key-format';
@@ -32,7 +33,7 @@ export class ApiKeysService {
     createdBy?: string,
   ): Promise<CreatedApiKeyDto> {
     const models = dto.models ?? ['*'];
-    assertCanGrant(issuer, dto.scopes, models);
+    assertCanGrant(issuer, { scopes: dto.scopes, models });
     const expiresAt = dto.expiresAt ? futureDate(dto.expiresAt, 'expiresAt') : null;
     const publicId = newPublicId();
     const { key, prefix } = formatApiKey(this.config.get('auth', { infer: true }).apiKeyEnvironment, publicId);
@@ -58,7 +59,7 @@ export class ApiKeysService {
   }
 
   async listApiKeys(query: PageQuery): Promise<Page<ApiKeyDto>> {
-    const rows = await this.repository.list(query.limit, decodeCursor(query.cursor));
+    const rows = await this.repository.list(query.limit, decodePosition(query.cursor));
     return toPage(rows, query.limit, toApiKeyDto);
   }
 
@@ -69,7 +70,7 @@ export class ApiKeysService {
   async updateApiKey(issuer: Principal, id: string, dto: UpdateApiKeyDto): Promise<ApiKeyDto> {
     const key = await this.find(id);
     if (key.revokedAt) throw new DomainError(CommonErrorCode.Conflict, 'This API key is revoked and cannot change.');
-    assertCanGrant(issuer, dto.scopes ?? [], dto.models ?? []);
+    assertCanGrant(issuer, { scopes: dto.scopes ?? key.scopes, models: dto.models ?? key.models }, key);
     const changes: Partial<ApiKeyEntity> = {};
     if (dto.name !== undefined) changes.name = dto.name;
     if (dto.scopes !== undefined) changes.scopes = dto.scopes;
@@ -85,16 +86,23 @@ export class ApiKeysService {
     return this.getApiKey(id);
   }
 
-  async revokeApiKey(id: string): Promise<void> {
+  async revokeApiKey(issuer: Principal | undefined, id: string): Promise<void> {
     const key = await this.find(id);
+    assertCanGrant(issuer, key, key);
     if (key.revokedAt) return;
     await this.repository.update(id, { revokedAt: new Date() });
     await this.events.publish('api_key', key.publicId);
   }
 
-  async rotateApiKey(id: string, dto: RotateApiKeyDto | undefined): Promise<CreatedApiKeyDto> {
+  async rotateApiKey(
+    issuer: Principal | undefined,
+    id: string,
+    dto: RotateApiKeyDto | undefined,
+  ): Promise<CreatedApiKeyDto> {
     const graceSeconds = dto?.gracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
     const key = await this.find(id);
+    // The new plaintext is the key's whole power: only a caller holding all of it may have it.
+    assertCanGrant(issuer, key, key);
     if (key.revokedAt)
       throw new DomainError(CommonErrorCode.Conflict, 'This API key is revoked and cannot be rotated.');
     const current = await this.repository.findForVerification(key.publicId);
@@ -109,7 +117,7 @@ export class ApiKeysService {
   }
 
   private async find(id: string): Promise<ApiKeyEntity> {
-    const key = /^[0-9a-f-]{36}$/i.test(id) ? await this.repository.findById(id) : null;
+    const key = isUuid(id) ? await this.repository.findById(id) : null;
     if (!key) throw new DomainError(CommonErrorCode.NotFound, `No API key with id ${id}.`);
     return key;
   }

@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, HttpCode, Param, Post, Put } from '@nestjs/common';
 import { IsDefined } from 'class-validator';
 import { ApiBody, ApiConflictResponse, ApiConsumes, ApiNotFoundResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { Scopes } from '../auth/auth.decorators';
+import { CurrentPrincipal, Scopes } from '../auth/auth.decorators';
+import { Principal } from '../auth/principal';
 import { Scope } from '../auth/scopes';
 import { ModelAdminService } from './model-admin.service';
 import { ModelSummaryDto, ModelVersionDto } from './models.dto';
@@ -26,42 +27,56 @@ export class ModelAdminController {
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
   @ApiConflictResponse({ description: 'The version exists (versions are immutable).' })
   uploadModelVersion(
+    @CurrentPrincipal() principal: Principal,
     @Param('name') name: string,
     @Param('version') version: string,
     @Body() body: unknown,
   ): Promise<ModelVersionDto> {
-    return this.admin.uploadModelVersion(name, version, body);
+    return this.admin.uploadModelVersion(principal, name, version, body);
   }
 
   @Post(':name/versions/:version/load')
   @HttpCode(200)
   @ApiNotFoundResponse()
-  loadModelVersion(@Param('name') name: string, @Param('version') version: string): Promise<ModelVersionDto> {
-    return this.admin.loadModelVersion(name, version);
+  loadModelVersion(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name') name: string,
+    @Param('version') version: string,
+  ): Promise<ModelVersionDto> {
+    return this.admin.loadModelVersion(principal, name, version);
   }
 
   /** Stop serving a version (after its in-flight requests) on every instance; the file stays. */
   @Post(':name/versions/:version/unload')
   @HttpCode(200)
   @ApiNotFoundResponse()
-  unloadModelVersion(@Param('name') name: string, @Param('version') version: string): Promise<ModelVersionDto> {
-    return this.admin.unloadModelVersion(name, version);
+  unloadModelVersion(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name') name: string,
+    @Param('version') version: string,
+  ): Promise<ModelVersionDto> {
+    return this.admin.unloadModelVersion(principal, name, version);
   }
 
   @Delete(':name/versions/:version')
   @HttpCode(204)
   @ApiNotFoundResponse()
-  deleteModelVersion(@Param('name') name: string, @Param('version') version: string): Promise<void> {
-    return this.admin.deleteModelVersion(name, version);
+  deleteModelVersion(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name') name: string,
+    @Param('version') version: string,
+  ): Promise<void> {
+    return this.admin.deleteModelVersion(principal, name, version);
   }
 
   @Put(':name/aliases/:alias')
   @ApiNotFoundResponse()
   setModelAlias(
+    @CurrentPrincipal() principal: Principal,
     @Param('name') name: string,
     @Param('alias') alias: string,
     @Body() body: SetAliasDto,
   ): Promise<ModelSummaryDto> {
-    return this.admin.setModelAlias(name, alias, body?.version);
+    return this.admin.setModelAlias(principal, name, alias, body?.version);
   }
 }

@@ -1,6 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { CredentialEventKind } from '../auth/credential-event.entity';
 import { CredentialEventsService } from '../auth/credential-events.service';
+import { canAccessModel } from '../auth/model-access';
+import { Principal } from '../auth/principal';
 import { ModelSession, openSession } from './model-session';
 import { DomainError } from '../common/errors/domain.error';
 import { CommonErrorCode } from '../common/errors/error-codes';
@@ -43,8 +45,17 @@ export class ModelAdminService {
    * Publishes a new version only after ONNX Runtime loaded it; the file appears in the repository by an
    * atomic rename, so other instances never see half a model, and a bad upload changes nothing.
    */
-  async uploadModelVersion(name: string, versionSegment: string, body: unknown): Promise<ModelVersionDto> {
+  async uploadModelVersion(
+    principal: Principal | undefined,
+    name: string,
+    versionSegment: string,
+    body: unknown,
+  ): Promise<ModelVersionDto> {
     assertModelName(name);
+    // The same answer whether or not the model exists: a model outside the allow-list is invisible.
+    if (principal && !canAccessModel(principal, name)) {
+      throw new DomainError(CommonErrorCode.Forbidden, 'You cannot manage models outside your allow-list.');
+    }
     const number = assertVersionNumber(versionSegment);
     if (!Buffer.isBuffer(body) || body.length === 0) {
       throw new DomainError(
@@ -74,28 +85,41 @@ export class ModelAdminService {
     return this.catalog.versionDetail(this.registry.get(name)!, version);
   }
 
-  async loadModelVersion(name: string, versionSegment: string): Promise<ModelVersionDto> {
-    const version = this.find(name, versionSegment);
+  async loadModelVersion(
+    principal: Principal | undefined,
+    name: string,
+    versionSegment: string,
+  ): Promise<ModelVersionDto> {
+    const version = this.find(principal, name, versionSegment);
     if (version.state !== 'READY') await this.registry.load(version);
     await this.announce('model_loaded', version);
     return this.catalog.versionDetail(this.registry.get(name)!, version);
   }
 
-  async unloadModelVersion(name: string, versionSegment: string): Promise<ModelVersionDto> {
-    const version = this.find(name, versionSegment);
+  async unloadModelVersion(
+    principal: Principal | undefined,
+    name: string,
+    versionSegment: string,
+  ): Promise<ModelVersionDto> {
+    const version = this.find(principal, name, versionSegment);
     await this.registry.unload(version);
     await this.announce('model_unloaded', version);
     return this.catalog.versionDetail(this.registry.get(name)!, version);
   }
 
-  async deleteModelVersion(name: string, versionSegment: string): Promise<void> {
-    const version = this.find(name, versionSegment);
+  async deleteModelVersion(principal: Principal | undefined, name: string, versionSegment: string): Promise<void> {
+    const version = this.find(principal, name, versionSegment);
     await this.registry.delete(version, () => this.repository.deleteVersion(name, version.version));
   }
 
   /** Points an alias (or `default`) at a version, in the model's config.json. */
-  async setModelAlias(name: string, alias: string, target: unknown): Promise<ModelSummaryDto> {
-    const entry = this.resolver.model(undefined, name);
+  async setModelAlias(
+    principal: Principal | undefined,
+    name: string,
+    alias: string,
+    target: unknown,
+  ): Promise<ModelSummaryDto> {
+    const entry = this.resolver.model(principal, name);
     if (!ALIAS.test(alias) || alias === 'latest') {
       throw new DomainError(CommonErrorCode.ValidationFailed, `"${alias.slice(0, 40)}" is not a valid alias name.`);
     }
@@ -152,9 +176,9 @@ export class ModelAdminService {
     }
   }
 
-  private find(name: string, versionSegment: string): ModelVersion {
+  private find(principal: Principal | undefined, name: string, versionSegment: string): ModelVersion {
     assertModelName(name);
-    return this.resolver.version(undefined, name, String(assertVersionNumber(versionSegment)));
+    return this.resolver.version(principal, name, String(assertVersionNumber(versionSegment)));
   }
 }
 

@@ -53,17 +53,18 @@ export class OAuthClientsController {
   @Delete(':clientId')
   @HttpCode(204)
   @ApiNotFoundResponse()
-  deleteOAuthClient(@Param('clientId') clientId: string): Promise<void> {
-    return this.clients.deleteOAuthClient(clientId);
+  deleteOAuthClient(@CurrentPrincipal() principal: Principal, @Param('clientId') clientId: string): Promise<void> {
+    return this.clients.deleteOAuthClient(principal, clientId);
   }
 
   /** New client secret (shown once); the old one works for `gracePeriodSeconds` (default 0). */
   @Post(':clientId/rotate-secret')
   @ApiNotFoundResponse()
   rotateClientSecret(
+    @CurrentPrincipal() principal: Principal,
     @Param('clientId') clientId: string,
     @Body() dto?: RotateClientSecretDto,
   ): Promise<CreatedOAuthClientDto> {
-    return this.clients.rotateClientSecret(clientId, dto);
+    return this.clients.rotateClientSecret(principal, clientId, dto);
   }
 }

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { ArrayContains, IsNull, Repository } from 'typeorm';
 import { Scope } from '../auth/scopes';
 import { newestFirstPage } from '../common/pagination/keyset';
-import { CursorPosition } from '../common/pagination/pagination';
+import { CursorPosition, KeysetRows } from '../common/pagination/pagination';
 import { OAuthClientEntity } from './oauth-client.entity';
 import { RevokedTokenEntity } from './revoked-token.entity';
 
@@ -31,7 +31,7 @@ export class OAuthClientsRepository {
       .getOne();
   }
 
-  list(limit: number, after?: CursorPosition): Promise<OAuthClientEntity[]> {
+  list(limit: number, after?: CursorPosition): Promise<KeysetRows<OAuthClientEntity>> {
     return newestFirstPage(this.clients.createQueryBuilder('client').where('client.deletedAt IS NULL'), limit, after);
   }
 

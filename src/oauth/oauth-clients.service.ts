@@ -5,7 +5,7 @@ import { assertCanGrant } from '../auth/grants';
 import { Principal } from '../auth/principal';
 import { DomainError } from '../common/errors/domain.error';
 import { CommonErrorCode } from '../common/errors/error-codes';
-import { decodeCursor, Page, PageQuery, toPage } from '../common/pagination/pagination';
+import { decodePosition, Page, PageQuery, toPage } from '../common/pagination/pagination';
 import { randomBase62, sha256 } from '../common/secrets';
 import { OAuthClientEntity } from './oauth-client.entity';
 import {
@@ -29,7 +29,7 @@ export class OAuthClientsService {
 
   async createOAuthClient(issuer: Principal, dto: CreateOAuthClientDto): Promise<CreatedOAuthClientDto> {
     const models = dto.models ?? ['*'];
-    assertCanGrant(issuer, dto.scopes, models);
+    assertCanGrant(issuer, { scopes: dto.scopes, models });
     const clientSecret = newSecret();
     const client = await this.repository.insert({
       clientId: `mgc_${randomBase62(20)}`,
@@ -46,7 +46,7 @@ export class OAuthClientsService {
   }
 
   async listOAuthClients(query: PageQuery): Promise<Page<OAuthClientDto>> {
-    const rows = await this.repository.list(query.limit, decodeCursor(query.cursor));
+    const rows = await this.repository.list(query.limit, decodePosition(query.cursor));
     return toPage(rows, query.limit, toOAuthClientDto);
   }
 
@@ -55,8 +55,8 @@ export class OAuthClientsService {
   }
 
   async updateOAuthClient(issuer: Principal, clientId: string, dto: UpdateOAuthClientDto): Promise<OAuthClientDto> {
-    await this.find(clientId);
-    assertCanGrant(issuer, dto.scopes ?? [], dto.models ?? []);
+    const client = await this.find(clientId);
+    assertCanGrant(issuer, { scopes: dto.scopes ?? client.scopes, models: dto.models ?? client.models }, client);
     const changes: Partial<OAuthClientEntity> = {};
     if (dto.name !== undefined) changes.name = dto.name;
     if (dto.scopes !== undefined) changes.scopes = dto.scopes;
@@ -73,14 +73,21 @@ export class OAuthClientsService {
   }
 
   /** Deletes the client: it can no longer get tokens and its outstanding tokens stop working. */
-  async deleteOAuthClient(clientId: string): Promise<void> {
-    await this.find(clientId);
+  async deleteOAuthClient(issuer: Principal, clientId: string): Promise<void> {
+    const client = await this.find(clientId);
+    assertCanGrant(issuer, client, client);
     await this.repository.update(clientId, { deletedAt: new Date() });
     await this.events.publish('oauth_client', clientId);
   }
 
-  async rotateClientSecret(clientId: string, dto: RotateClientSecretDto | undefined): Promise<CreatedOAuthClientDto> {
-    await this.find(clientId);
+  async rotateClientSecret(
+    issuer: Principal,
+    clientId: string,
+    dto: RotateClientSecretDto | undefined,
+  ): Promise<CreatedOAuthClientDto> {
+    const client = await this.find(clientId);
+    // The new secret is the client's whole power: only a caller holding all of it may have it.
+    assertCanGrant(issuer, client, client);
     const current = await this.repository.findForAuthentication(clientId);
     const clientSecret = newSecret();
     const grace = dto?.gracePeriodSeconds ?? 0;

@@ -27,6 +27,23 @@ export interface EventFilter {
   to: Date;
   principalId?: string;
   model?: string;
+  /** Only models matching one of these allow-list patterns (a restricted admin's); undefined: every row. */
+  models?: readonly string[];
+}
+
+/** Allow-list globs as SQL LIKE patterns (`*` any run, `?` one character; `_`, `%` and `\` escaped). */
+function likePatterns(models: readonly string[]): string[] {
+  return models.map((pattern) =>
+    pattern
+      .replace(/[\\%_]/g, '\\$&')
+      .replace(/\*/g, '%')
+      .replace(/\?/g, '_'),
+  );
+}
+
+/** Whether a caller's allow-list restricts which usage rows it may read. */
+export function restrictedModels(models: readonly string[]): readonly string[] | undefined {
+  return models.includes('*') ? undefined : models;
 }
 
 export interface EventPosition {
@@ -46,7 +63,12 @@ export class UsageQueryRepository {
     granularity: 'hour' | 'day',
     groupBy: GroupField[],
     principalId?: string,
+    models?: readonly string[],
   ): Promise<AggregateRow[]> {
+    const parameters: unknown[] = [from, to];
+    const conditions: string[] = [];
+    if (principalId) conditions.push(` AND principal_id = $${parameters.push(principalId)}`);
+    if (models) conditions.push(` AND model LIKE ANY ($${parameters.push(likePatterns(models))}::text[])`);
     const columns = groupBy.map((field) => GROUP_COLUMNS[field]);
     const keys = ['b', ...columns].join(', ');
     const select = columns.map((column) => `${column}`).join(', ');
@@ -54,7 +76,7 @@ export class UsageQueryRepository {
       WITH base AS (
         SELECT date_trunc('${granularity}', bucket) AS b, ${select ? `${select},` : ''} requests, errors, latency_sum_ms, latency_histogram
         FROM usage_rollups_hourly
-        WHERE bucket >= date_trunc('hour', $1::timestamptz) AND bucket < $2 ${principalId ? 'AND principal_id = $3' : ''}
+        WHERE bucket >= date_trunc('hour', $1::timestamptz) AND bucket < $2 ${conditions.join('')}
       ),
       totals AS (
         SELECT ${keys}, sum(requests) AS requests, sum(errors) AS errors, sum(latency_sum_ms) AS latency_sum_ms
@@ -72,8 +94,6 @@ export class UsageQueryRepository {
              totals.requests, totals.errors, totals.latency_sum_ms, histograms.histogram
       FROM totals JOIN histograms USING (${keys})
       ORDER BY ${['totals.b', ...columns.map((column) => `totals.${column}`)].join(', ')}`;
-    const parameters: unknown[] = [from, to];
-    if (principalId) parameters.push(principalId);
     return this.dataSource.query<AggregateRow[]>(sql, parameters);
   }
 
@@ -83,6 +103,7 @@ export class UsageQueryRepository {
     const parameters: unknown[] = [filter.from, filter.to];
     if (filter.principalId) conditions.push(`principal_id = $${parameters.push(filter.principalId)}`);
     if (filter.model) conditions.push(`model = $${parameters.push(filter.model)}`);
+    if (filter.models) conditions.push(`model LIKE ANY ($${parameters.push(likePatterns(filter.models))}::text[])`);
     if (after) {
       const a = parameters.push(after.occurredAt);
       const b = parameters.push(after.principalId);

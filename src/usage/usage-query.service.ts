@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { DomainError } from '../common/errors/domain.error';
 import { CommonErrorCode } from '../common/errors/error-codes';
-import { Page } from '../common/pagination/pagination';
+import { decodeCursor, encodeCursor, isMicrosecondTime, Page } from '../common/pagination/pagination';
 import { percentileMs } from './latency-histogram';
 import { UsageEvent } from './usage-event';
 import { AggregateRow, EventFilter, EventPosition, UsageQueryRepository } from './usage-query.repository';
@@ -35,15 +35,22 @@ const CSV_COLUMNS: (keyof UsageEvent)[] = [
 export class UsageQueryService {
   constructor(private readonly repository: UsageQueryRepository) {}
 
-  async getUsage(query: UsageQueryDto, principalId?: string): Promise<UsageReportDto> {
+  /**
+   * Everyone's usage (`scope` undefined), or one principal's own; `models`: a restricted admin's
+   * allow-list, outside which no row is shown.
+   */
+  async getUsage(
+    query: UsageQueryDto,
+    scope: { principalId?: string; models?: readonly string[] } = {},
+  ): Promise<UsageReportDto> {
     const { from, to } = range(query.from, query.to);
     const groupBy = [...new Set((query.groupBy?.split(',') ?? []) as GroupField[])];
-    const rows = await this.repository.aggregate(from, to, query.granularity, groupBy, principalId);
+    const rows = await this.repository.aggregate(from, to, query.granularity, groupBy, scope.principalId, scope.models);
     return { items: rows.map((row) => toBucket(row, groupBy)) };
   }
 
-  async listEvents(query: UsageEventsQueryDto): Promise<Page<UsageEvent>> {
-    const filter = this.filter(query);
+  async listEvents(query: UsageEventsQueryDto, models?: readonly string[]): Promise<Page<UsageEvent>> {
+    const filter = this.filter(query, models);
     const events = await this.repository.events(filter, query.limit + 1, decodePosition(query.cursor));
     const items = events.slice(0, query.limit);
     const last = items.at(-1);
@@ -51,8 +58,8 @@ export class UsageQueryService {
   }
 
   /** Every matching event as CSV, read a page at a time so memory stays flat whatever the range. */
-  streamEventsCsv(query: UsageEventsQueryDto): Readable {
-    const filter = this.filter(query);
+  streamEventsCsv(query: UsageEventsQueryDto, models?: readonly string[]): Readable {
+    const filter = this.filter(query, models);
     const repository = this.repository;
     async function* lines(): AsyncGenerator<string> {
       yield `${CSV_COLUMNS.join(',')}\n`;
@@ -68,8 +75,8 @@ export class UsageQueryService {
     return Readable.from(lines());
   }
 
-  private filter(query: UsageEventsQueryDto): EventFilter {
-    return { ...range(query.from, query.to), principalId: query.principalId, model: query.model };
+  private filter(query: UsageEventsQueryDto, models?: readonly string[]): EventFilter {
+    return { ...range(query.from, query.to), principalId: query.principalId, model: query.model, models };
   }
 }
 
@@ -102,27 +109,17 @@ function toBucket(row: AggregateRow, groupBy: GroupField[]): UsageBucketDto {
 }
 
 function encodePosition(event: UsageEvent): string {
-  return Buffer.from(JSON.stringify([event.occurredAt, event.principalId, event.requestId])).toString('base64url');
+  return encodeCursor([event.occurredAt, event.principalId, event.requestId]);
 }
 
 function decodePosition(cursor?: string): EventPosition | undefined {
   if (!cursor) return undefined;
-  try {
-    const [occurredAt, principalId, requestId] = JSON.parse(
-      Buffer.from(cursor, 'base64url').toString('utf8'),
-    ) as string[];
-    if (
-      [occurredAt, principalId, requestId].some((part) => typeof part !== 'string') ||
-      Number.isNaN(Date.parse(occurredAt))
-    ) {
-      throw new Error('bad cursor');
-    }
-    return { occurredAt, principalId, requestId };
-  } catch {
-    throw new DomainError(CommonErrorCode.ValidationFailed, 'The cursor is not one this API issued.', {
-      errors: [{ field: 'cursor', message: 'invalid cursor' }],
-    });
-  }
+  const [occurredAt, principalId, requestId] = decodeCursor(cursor, [
+    isMicrosecondTime,
+    (id) => id.length > 0 && id.length <= 100,
+    (id) => id.length > 0 && id.length <= 128,
+  ]);
+  return { occurredAt, principalId, requestId };
 }
 
 function csvCell(value: string | number | null): string {

@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, Scopes } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
 import { Scope } from '../auth/scopes';
+import { restrictedModels } from './usage-query.repository';
 import { UsageQueryService } from './usage-query.service';
 import { UsageEventsQueryDto, UsageQueryDto, UsageReportDto } from './usage.dto';
 
@@ -15,8 +16,8 @@ export class UsageController {
   /** Everyone's usage, bucketed by hour or day, optionally grouped. */
   @Scopes(Scope.UsageAdmin)
   @Get('admin/usage')
-  getUsage(@Query() query: UsageQueryDto): Promise<UsageReportDto> {
-    return this.usage.getUsage(query);
+  getUsage(@CurrentPrincipal() principal: Principal, @Query() query: UsageQueryDto): Promise<UsageReportDto> {
+    return this.usage.getUsage(query, { models: restrictedModels(principal.models) });
   }
 
   /** Raw usage events, paged; `Accept: text/csv` or `?format=csv` streams them all as CSV. */
@@ -25,24 +26,26 @@ export class UsageController {
   @ApiProduces('application/json', 'text/csv')
   @ApiOkResponse({ description: 'A page of events ({items, nextCursor}) or, as CSV, all of them.' })
   async listUsageEvents(
+    @CurrentPrincipal() principal: Principal,
     @Query() query: UsageEventsQueryDto,
     @Headers('accept') accept: string | undefined,
     @Res() reply: FastifyReply,
   ): Promise<void> {
+    const models = restrictedModels(principal.models);
     if (query.format === 'csv' || (query.format === undefined && accept?.includes('text/csv'))) {
       await reply
         .header('Content-Type', 'text/csv; charset=utf-8')
         .header('Content-Disposition', 'attachment; filename="usage-events.csv"')
-        .send(this.usage.streamEventsCsv(query));
+        .send(this.usage.streamEventsCsv(query, models));
       return;
     }
-    await reply.send(await this.usage.listEvents(query));
+    await reply.send(await this.usage.listEvents(query, models));
   }
 
   /** The caller's own usage. */
   @Scopes(Scope.UsageRead)
   @Get('usage')
   getOwnUsage(@CurrentPrincipal() principal: Principal, @Query() query: UsageQueryDto): Promise<UsageReportDto> {
-    return this.usage.getUsage(query, principal.id);
+    return this.usage.getUsage(query, { principalId: principal.id });
   }
 }

@@ -1,7 +1,10 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { hash } from 'node:crypto';
 import { DomainError } from '../errors/domain.error';
 import { CommonErrorCode } from '../errors/error-codes';
+import { unstorableText } from '../http/input-hygiene';
+import { isUuid } from '../uuid';
 
 export class PageQuery {
   /** Items per page (1-100). */
@@ -15,7 +18,7 @@ export class PageQuery {
   /** Opaque cursor from a previous page's `nextCursor`. */
   @IsOptional()
   @IsString()
-  @MaxLength(200)
+  @MaxLength(300)
   cursor?: string;
 }
 
@@ -25,23 +28,49 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-/** Keyset position: the creation time and id of the last item of the previous page. */
+/**
+ * Keyset position: the creation time (as PostgreSQL keeps it, to the microsecond: a millisecond `Date`
+ * would skip rows created in the same millisecond) and id of the last item of the previous page.
+ */
 export interface CursorPosition {
-  createdAt: Date;
+  /** ISO 8601 UTC with microseconds, e.g. `2026-12-02T11:45:00.123456Z`. */
+  createdAt: string;
   id: string;
 }
 
-export function encodeCursor(position: CursorPosition): string {
-  return Buffer.from(JSON.stringify([position.createdAt.toISOString(), position.id])).toString('base64url');
+const CURSOR_VERSION = 1;
+const MICROSECOND_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
+function checksum(payload: string): string {
+  return hash('sha256', `modelgate-cursor:${payload}`, 'base64url').slice(0, 12);
 }
 
-export function decodeCursor(cursor: string | undefined): CursorPosition | undefined {
-  if (!cursor) return undefined;
+/**
+ * An opaque cursor: the position's parts as base64url JSON and a checksum, so that a cursor changed by
+ * hand (or cut short) is refused with a 400 rather than read as some other position.
+ */
+export function encodeCursor(parts: readonly string[]): string {
+  const payload = Buffer.from(JSON.stringify([CURSOR_VERSION, ...parts])).toString('base64url');
+  return `${payload}.${checksum(payload)}`;
+}
+
+/**
+ * The parts of a cursor this API issued, each checked by `valid`; anything else (not ours, tampered,
+ * a part of the wrong form) is a 400, before any of it reaches the database.
+ */
+export function decodeCursor(cursor: string, valid: ((part: string) => boolean)[]): string[] {
+  const [payload, sum, ...rest] = cursor.split('.');
   try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const date = new Date(createdAt);
-    if (typeof id !== 'string' || Number.isNaN(date.getTime())) throw new Error('bad cursor');
-    return { createdAt: date, id };
+    if (rest.length > 0 || !payload || sum !== checksum(payload)) throw new Error('checksum');
+    const decoded = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as unknown;
+    if (!Array.isArray(decoded) || decoded[0] !== CURSOR_VERSION || decoded.length !== valid.length + 1) {
+      throw new Error('shape');
+    }
+    const parts = decoded.slice(1) as unknown[];
+    if (!parts.every((part, index) => typeof part === 'string' && !unstorableText(part) && valid[index](part))) {
+      throw new Error('part');
+    }
+    return parts as string[];
   } catch {
     throw new DomainError(CommonErrorCode.ValidationFailed, 'The cursor is not one this API issued.', {
       errors: [{ field: 'cursor', message: 'invalid cursor' }],
@@ -49,13 +78,29 @@ export function decodeCursor(cursor: string | undefined): CursorPosition | undef
   }
 }
 
+export function isMicrosecondTime(value: string): boolean {
+  return MICROSECOND_TIME.test(value) && !Number.isNaN(Date.parse(value));
+}
+
+export function encodePosition(position: CursorPosition): string {
+  return encodeCursor([position.createdAt, position.id]);
+}
+
+export function decodePosition(cursor: string | undefined): CursorPosition | undefined {
+  if (!cursor) return undefined;
+  const [createdAt, id] = decodeCursor(cursor, [isMicrosecondTime, isUuid]);
+  return { createdAt, id };
+}
+
+/** Rows in keyset order, each with its exact position. */
+export interface KeysetRows<E> {
+  rows: E[];
+  positions: CursorPosition[];
+}
+
 /** Builds a page from `limit + 1` rows fetched in keyset order. */
-export function toPage<E extends { createdAt: Date; id: string }, T>(
-  rows: E[],
-  limit: number,
-  map: (row: E) => T,
-): Page<T> {
+export function toPage<E, T>({ rows, positions }: KeysetRows<E>, limit: number, map: (row: E) => T): Page<T> {
   const items = rows.slice(0, limit);
-  const last = items.at(-1);
-  return { items: items.map(map), nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  const last = positions[items.length - 1];
+  return { items: items.map(map), nextCursor: rows.length > limit && last ? encodePosition(last) : null };
 }
