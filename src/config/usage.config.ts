@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { toInteger } from './env';
+import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { toBoolean, toInteger } from './env';
 
 export class UsageEnv {
   /** How often buffered usage events are written. */
@@ -25,6 +25,18 @@ export class UsageEnv {
   /** Where events wait (JSON lines) when memory is full or at shutdown without a database. */
   @IsString()
   USAGE_SPOOL_DIR = './data/usage-spool';
+
+  /**
+   * Append every metered request's event to a local journal before its response is sent, so that a
+   * process killed outright loses none (replayed at the next start). Off: events wait in memory only.
+   */
+  @Transform(toBoolean)
+  @IsBoolean()
+  USAGE_JOURNAL = true;
+
+  /** Where the journal's segments live (local disk; about one flush interval of traffic). */
+  @IsString()
+  USAGE_JOURNAL_DIR = './data/usage-journal';
 
   /** Raw events older than this are dropped (whole monthly partitions); rollups are kept. */
   @Transform(toInteger)
@@ -61,6 +73,8 @@ export interface UsageConfig {
   batchSize: number;
   bufferMaxEvents: number;
   spoolDir: string;
+  /** Undefined: no journal. */
+  journalDir?: string;
   retentionDays: number;
   dedupeWindowHours: number;
   defaultRequestsPerMinute: number;
@@ -74,6 +88,7 @@ export function toUsageConfig(env: UsageEnv): UsageConfig {
     batchSize: env.USAGE_BATCH_SIZE,
     bufferMaxEvents: env.USAGE_BUFFER_MAX_EVENTS,
     spoolDir: env.USAGE_SPOOL_DIR,
+    journalDir: env.USAGE_JOURNAL ? env.USAGE_JOURNAL_DIR : undefined,
     retentionDays: env.USAGE_RETENTION_DAYS,
     dedupeWindowHours: env.USAGE_DEDUPE_WINDOW_HOURS,
     defaultRequestsPerMinute: env.RATE_LIMIT_DEFAULT_RPM,

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConfigService } from '@nestjs/config';
@@ -10,6 +10,7 @@ import type { ShutdownService } from '../lifecycle/shutdown.service';
 import type { MetricsService } from '../observability/metrics.service';
 import { RecordedUsageEvent } from './usage-event';
 import type { UsageEventsRepository } from './usage-events.repository';
+import { PROCESS_OWNER } from './usage-files';
 import { UsageRecorder } from './usage-recorder.service';
 
 /**
@@ -43,7 +44,10 @@ describe(UsageRecorder.name, () => {
   const dirs: string[] = [];
   afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
-  const recorder = (table: EventsTable, settings: { batchSize: number; bufferMaxEvents: number }) => {
+  const recorder = (
+    table: EventsTable,
+    settings: { batchSize: number; bufferMaxEvents: number; journalDir?: string },
+  ) => {
     const spoolDir = mkdtempSync(join(tmpdir(), 'usage-recorder-'));
     dirs.push(spoolDir);
     const config = { get: () => ({ ...settings, spoolDir, flushIntervalMs: 1000 }) };
@@ -95,5 +99,87 @@ describe(UsageRecorder.name, () => {
     expect([...table.stored].sort()).toEqual(['1', '2', '3', '4', '5', '6', '7', '8']);
     expect(table.writes.at(-1)).toEqual({ ids: ['1', '2', '3'], unwritten: false });
     expect(usage.backlog).toBe(0);
+  });
+
+  describe('with the journal', () => {
+    const journalDir = () => {
+      const dir = mkdtempSync(join(tmpdir(), 'usage-journal-'));
+      dirs.push(dir);
+      return dir;
+    };
+    const journaled = (dir: string) =>
+      readdirSync(dir).flatMap((name) =>
+        readFileSync(join(dir, name), 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => (JSON.parse(line) as RecordedUsageEvent).requestId),
+      );
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+    it('should let a response go only once its event is in the journal, one write per turn', async () => {
+      const dir = journalDir();
+      const { recorder: usage } = recorder(new EventsTable(), { batchSize: 10, bufferMaxEvents: 100, journalDir: dir });
+      const released: string[] = [];
+      for (const id of ['a', 'b', 'c']) usage.record(event(id), () => released.push(id));
+      expect(released).toEqual([]);
+      expect(journaled(dir)).toEqual([]);
+      await turn();
+      expect(released).toEqual(['a', 'b', 'c']);
+      expect(journaled(dir)).toEqual(['a', 'b', 'c']);
+      expect(readdirSync(dir)).toHaveLength(1);
+    });
+
+    it('should delete a segment once every event in it is written, and keep it while one is not', async () => {
+      const dir = journalDir();
+      const table = new EventsTable();
+      const { recorder: usage } = recorder(table, { batchSize: 2, bufferMaxEvents: 100, journalDir: dir });
+      ['a', 'b', 'c'].forEach((id) => usage.record(event(id)));
+      await turn();
+      table.failAfterCommit = true; // a and b are stored, but the recorder cannot know
+      await usage.flush(true);
+      expect(journaled(dir)).toEqual(['a', 'b', 'c']);
+      usage.record(event('d'));
+      await turn();
+      expect(journaled(dir).sort()).toEqual(['a', 'b', 'c', 'd']);
+      await usage.flush(true);
+      expect(table.stored).toEqual(['a', 'b', 'c', 'd']);
+      await usage.flush(true); // rotates past the segment of d, now written
+      expect(journaled(dir)).toEqual([]);
+    });
+
+    it('should replay the journal of a process that stopped, and leave a running one’s alone', async () => {
+      const dir = journalDir();
+      const table = new EventsTable();
+      // A segment written by a process that is gone (pid 1 of another boot) and one by a live one (us).
+      const dead = `journal-deadbeef0000.1.12345-0badf00d-1.jsonl`;
+      const live = `journal-${PROCESS_OWNER}-cafebabe-1.jsonl`;
+      writeFileSync(
+        join(dir, dead),
+        `${JSON.stringify(event('orphan-1'))}\n${JSON.stringify(event('orphan-2'))}\n{"cut sh`,
+      );
+      writeFileSync(join(dir, live), `${JSON.stringify(event('live-1'))}\n`);
+      const { recorder: usage } = recorder(table, { batchSize: 10, bufferMaxEvents: 100, journalDir: dir });
+      await usage.flush(true);
+      expect(table.stored).toEqual(['orphan-1', 'orphan-2']);
+      expect(readdirSync(dir)).toEqual([live]);
+    });
+
+    it('should keep serving when the journal cannot be written, with the events in memory', async () => {
+      const dir = journalDir();
+      const table = new EventsTable();
+      const { recorder: usage } = recorder(table, { batchSize: 10, bufferMaxEvents: 100, journalDir: dir });
+      rmSync(dir, { recursive: true, force: true });
+      writeFileSync(dir, 'not a directory'); // appends now fail
+      const released: string[] = [];
+      usage.record(event('x'), () => released.push('x'));
+      await turn();
+      expect(released).toEqual(['x']);
+      await usage.flush(true);
+      expect(table.stored).toEqual(['x']);
+      usage.record(event('y'), () => released.push('y'));
+      await turn();
+      await usage.flush(true);
+      expect(table.stored).toEqual(['x', 'y']);
+    });
   });
 });

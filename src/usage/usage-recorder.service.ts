@@ -6,21 +6,40 @@ import { ShutdownService } from '../lifecycle/shutdown.service';
 import { MetricsService } from '../observability/metrics.service';
 import { RecordedUsageEvent } from './usage-event';
 import { UsageEventsRepository } from './usage-events.repository';
+import { claimFiles, FileOwner, replayFiles } from './usage-files';
+import { UsageJournal } from './usage-journal';
 import { UsageSpool } from './usage-spool';
 
 const MAX_BACKOFF_MS = 30_000;
+/** How often a running instance looks for journals that stopped processes left behind. */
+const ORPHAN_SCAN_INTERVAL_MS = 5_000;
+const JOURNAL_WARNING_INTERVAL_MS = 60_000;
 
 /**
- * The usage pipeline. `record` is O(1) and never waits: it appends to a buffer. A loop writes the
- * buffer in batches; while PostgreSQL is down the events stay in memory up to USAGE_BUFFER_MAX_EVENTS,
- * then overflow to the spool file, and are written after recovery. On shutdown everything is flushed,
- * or spooled when the database cannot take it, so no event is lost.
+ * The usage pipeline. `record` never waits for the database: with the journal on (the default) the
+ * event is appended to the local journal (usage-journal.ts) at the end of the event loop's turn, one
+ * write for every event of the turn, and `journaled` is called after, before the response goes out;
+ * then it joins the buffer. A loop writes the buffer in batches; while PostgreSQL is down the events
+ * stay in memory up to USAGE_BUFFER_MAX_EVENTS, then overflow to the spool file, and are written after
+ * recovery. On shutdown everything is flushed, or spooled when the database cannot take it. A process
+ * killed outright leaves its journal, which the next start (or a running instance, within
+ * ORPHAN_SCAN_INTERVAL_MS) replays: an answered request is metered whatever stops the process, short
+ * of losing the machine's disk (README, "Usage and limits").
  */
 @Injectable()
 export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(UsageRecorder.name);
   private buffer: RecordedUsageEvent[] = [];
+  private readonly owner = new FileOwner();
   private readonly spool: UsageSpool;
+  private readonly journal?: UsageJournal;
+  /** Events of this turn, waiting for their journal write; their callbacks, and the lines. */
+  private pending: RecordedUsageEvent[] = [];
+  private pendingCallbacks: (() => void)[] = [];
+  private pendingText = '';
+  private readonly commitPending = () => this.commit();
+  private nextOrphanScan = 0;
+  private lastJournalWarning = 0;
   private timer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
   private failures = 0;
@@ -40,7 +59,8 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
     shutdown: ShutdownService,
     metrics: MetricsService,
   ) {
-    this.spool = new UsageSpool(this.settings.spoolDir);
+    this.spool = new UsageSpool(this.settings.spoolDir, this.owner);
+    if (this.settings.journalDir) this.journal = new UsageJournal(this.settings.journalDir, this.owner);
     this.bufferMaxEvents = this.settings.bufferMaxEvents;
     shutdown.registerFlushHook('usage events', () => this.drain());
     this.written = new Counter({
@@ -76,16 +96,57 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
     return this.failures > 0;
   }
 
-  record(event: RecordedUsageEvent): void {
-    this.buffer.push(event);
+  /**
+   * Records one metered request. `journaled` (the response may go out) is called once the event is on
+   * disk, at the end of this event loop turn; without a journal, at once.
+   */
+  record(event: RecordedUsageEvent, journaled?: () => void): void {
+    if (!this.journal) {
+      this.buffer.push(event);
+      this.trimBuffer();
+      journaled?.();
+      return;
+    }
+    if (this.pending.length === 0) setImmediate(this.commitPending);
+    this.pending.push(event);
+    this.pendingText += `${JSON.stringify(event)}\n`;
+    if (journaled) this.pendingCallbacks.push(journaled);
+  }
+
+  /** Writes this turn's events to the journal (one write), moves them to the buffer, lets their responses go. */
+  private commit(): void {
+    if (this.pending.length === 0) return;
+    const events = this.pending;
+    const callbacks = this.pendingCallbacks;
+    try {
+      this.journal!.append(this.pendingText, events.length);
+    } catch (error) {
+      // A full or broken disk: the events stay in memory (as with no journal), and the responses go out.
+      this.journal!.unjournaled(events.length);
+      const now = Date.now();
+      if (now - this.lastJournalWarning > JOURNAL_WARNING_INTERVAL_MS) {
+        this.lastJournalWarning = now;
+        this.logger.warn({ err: error }, 'Appending to the usage journal failed; events are kept in memory only');
+      }
+    }
+    this.pending = [];
+    this.pendingCallbacks = [];
+    this.pendingText = '';
+    for (const event of events) this.buffer.push(event);
+    this.trimBuffer();
+    for (const callback of callbacks) callback();
+  }
+
+  private trimBuffer(): void {
     if (this.buffer.length > this.bufferMaxEvents)
       this.spoolEvents(this.shift(this.buffer.length - this.bufferMaxEvents));
   }
 
-  /** Takes `count` events off the head of the buffer. */
+  /** Takes `count` events off the head of the buffer (written, or about to be spooled). */
   private shift(count: number): RecordedUsageEvent[] {
     this.shifted += count;
     this.maybeWritten = Math.max(0, this.maybeWritten - count);
+    this.journal?.written(count);
     return this.buffer.splice(0, count);
   }
 
@@ -94,6 +155,11 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
     this.timer.unref();
     this.spooled = true; // replay whatever a previous run left behind
     await this.flush();
+  }
+
+  /** The journal's directory, when there is a journal (tests and the health details read it). */
+  get journalDirectory(): string | undefined {
+    return this.journal?.directory;
   }
 
   onApplicationShutdown(): void {
@@ -110,16 +176,20 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
   /** Shutdown: write everything; what the database cannot take goes to the spool file. */
   async drain(): Promise<void> {
     clearInterval(this.timer);
+    this.commit();
     await this.flushing;
     await this.flush(true);
     if (this.buffer.length > 0) {
       this.logger.warn(`PostgreSQL unavailable at shutdown: spooling ${this.buffer.length} usage events`);
       this.spoolEvents(this.shift(this.buffer.length));
     }
+    this.journal?.close();
   }
 
   private async writeAll(): Promise<void> {
     const { batchSize } = this.settings;
+    // What is journaled from now on goes to a new segment; the ones closed are deleted once written.
+    this.journal?.rotate();
     try {
       while (this.buffer.length > 0) {
         const batch = this.buffer.slice(0, batchSize);
@@ -139,6 +209,12 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
         const replayed = await this.spool.replay((events) => this.repository.insertBatch(events), batchSize);
         this.spooled = false;
         if (replayed > 0) this.logger.log(`Replayed ${replayed} spooled usage events`);
+      }
+      if (this.journal && Date.now() >= this.nextOrphanScan) {
+        const orphans = await claimFiles(this.journal.directory, this.owner, false);
+        const replayed = await replayFiles(orphans, (events) => this.repository.insertBatch(events), batchSize);
+        this.nextOrphanScan = Date.now() + ORPHAN_SCAN_INTERVAL_MS;
+        if (replayed > 0) this.logger.log(`Replayed ${replayed} usage events from the journal of a stopped process`);
       }
       if (this.failures > 0) this.logger.log('Usage events are being written again');
       this.failures = 0;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UsageRecorder } from '../../src/usage/usage-recorder.service';
 import { createAdminKey, issueApiKey, IssuedKey, registerClient } from '../support/credentials';
 import { copyModels } from '../support/models';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -121,9 +122,16 @@ describe('Grants', () => {
       ['narrowKeys', { scopes: ['models:read'], models: ['*'] }, 'every model'],
       ['narrowKeys', { scopes: ['models:read'], models: ['iris*'] }, 'a pattern wider than its own'],
       ['narrowKeys', { scopes: ['models:read'], models: ['mlp'] }, 'another model'],
-    ])('should refuse %s creating a key with %j (%s)', async (caller, grant) => {
-      await expectRefused(await call(caller, 'POST', '/v1/admin/api-keys', { name: 'x', ...grant }), 403, 'forbidden');
-    });
+    ] as [string, { scopes: string[]; models?: string[] }, string][])(
+      'should refuse %s creating a key with %j (%s)',
+      async (caller, grant) => {
+        await expectRefused(
+          await call(caller, 'POST', '/v1/admin/api-keys', { name: 'x', ...grant }),
+          403,
+          'forbidden',
+        );
+      },
+    );
 
     it('should let a narrow caller create what it holds', async () => {
       const response = await call('narrowKeys', 'POST', '/v1/admin/api-keys', {
@@ -288,7 +296,7 @@ describe('Grants', () => {
         const body = model === 'iris' ? { instances: [[5.1, 3.5, 1.4, 0.2]] } : { instances: [new Array(784).fill(0)] };
         expect((await call('readOnly', 'POST', `/v1/models/${model}/predict`, body)).status).toBe(200);
       }
-      await server.app.get((await import('../../src/usage/usage-recorder.service')).UsageRecorder).flush(true);
+      await server.app.get(UsageRecorder).flush(true);
       const report = (await (await call('narrowUsage', 'GET', '/v1/admin/usage?groupBy=model')).json()) as {
         items: { model: string | null }[];
       };

@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -26,14 +27,31 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts the built server (`npm test` builds first) as a child process and waits until it is ready. */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+/**
+ * Starts the built server (`npm test` builds first) as a child process and waits until it is ready.
+ * `detached`: the server leads a process group of its own (a cluster's primary and workers), which a
+ * test can kill at once with `process.kill(-child.pid, 'SIGKILL')`.
+ */
+export async function startServerProcess(
+  env: Record<string, string>,
+  { detached = false }: { detached?: boolean } = {},
+): Promise<ServerProcess> {
   if (!existsSync(DIST_MAIN)) throw new Error('dist/src/main.js is missing: run `npm run build` (npm test does)');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  // A journal of its own unless the test shares one between runs (files left in ./data would be replayed).
+  const scratch = () => mkdtempSync(join(tmpdir(), 'modelgate-server-'));
   const child = spawn(process.execPath, [DIST_MAIN], {
-    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: url, ...env },
+    env: {
+      PATH: process.env.PATH,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      PUBLIC_URL: url,
+      ...(env.USAGE_JOURNAL_DIR ? {} : { USAGE_JOURNAL_DIR: join(scratch(), 'usage-journal') }),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached,
   });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
