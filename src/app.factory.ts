@@ -15,6 +15,7 @@ import { INFERENCE_MODELS } from './inference/inference.docs';
 import { registerInferenceHooks } from './inference/inference-hooks';
 import { InferenceRoutes } from './inference/inference.routes';
 import { Configuration } from './config/configuration';
+import { OAuthErrorCode } from './oauth/oauth.errors';
 import { setupDocs } from './docs/setup-docs';
 import { MetricsService } from './observability/metrics.service';
 import { REQUEST_ID_HEADER, requestIdOf } from './observability/request-id';
@@ -95,12 +96,12 @@ function configureFastify(fastify: FastifyInstance, configuration: Configuration
     if (urlHasNul(request.url)) return done(invalidText('The URL', 'a NUL byte'));
     const type = request.headers['content-type'];
     if (type !== undefined && request.routeUrl && !acceptsBody(request.method, request.routeUrl, type)) {
-      return done(
-        new DomainError(
-          CommonErrorCode.UnsupportedMediaType,
-          `This operation takes ${bodyTypeOf(request.method, request.routeUrl)} bodies.`,
-        ),
-      );
+      const expected = bodyTypeOf(request.method, request.routeUrl);
+      // RFC 6749 §5.2: a token request of the wrong form is invalid_request (400), not a 415.
+      const code = request.routeUrl.startsWith('/oauth/')
+        ? OAuthErrorCode.InvalidRequest
+        : CommonErrorCode.UnsupportedMediaType;
+      return done(new DomainError(code, `This operation takes ${expected} bodies.`));
     }
     done();
   });
@@ -115,12 +116,13 @@ function configureFastify(fastify: FastifyInstance, configuration: Configuration
   registerInferenceHooks(fastify);
 }
 
-/** Routes whose body is not JSON; the OAuth endpoints check their own (RFC 6749: a form, else invalid_request). */
+/** Routes whose body is not JSON. */
 const NON_JSON_BODIES: Record<string, string> = {
   'PUT /v1/admin/models/:name/versions/:version': 'application/octet-stream',
 };
 
 function bodyTypeOf(method: string, routeUrl: string): string {
+  if (routeUrl.startsWith('/oauth/')) return 'application/x-www-form-urlencoded';
   return NON_JSON_BODIES[`${method} ${routeUrl}`] ?? 'application/json';
 }
 
@@ -129,7 +131,6 @@ function bodyTypeOf(method: string, routeUrl: string): string {
  * a model-sized upload sent to a JSON route is a 415 at once: API.md, "Every response, every surface").
  */
 function acceptsBody(method: string, routeUrl: string, contentType: string): boolean {
-  if (routeUrl.startsWith('/oauth/')) return true;
   const media = contentType.split(';', 1)[0].trim().toLowerCase();
   return media === bodyTypeOf(method, routeUrl);
 }

@@ -1,10 +1,12 @@
-import { PartialType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { IsDateString, IsInt, IsOptional, Max, Min, ValidateIf } from 'class-validator';
 import { Scope } from '../auth/scopes';
 import { CredentialFieldsDto } from '../common/dto/credential.dto';
+import { QuotaDto, RateLimitDto } from '../common/dto/limits.dto';
 
 export class CreateApiKeyDto extends CredentialFieldsDto {
   /** When the key stops working (ISO 8601); default: never. */
+  @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
   @IsDateString()
   expiresAt?: string;
@@ -12,6 +14,7 @@ export class CreateApiKeyDto extends CredentialFieldsDto {
 
 export class UpdateApiKeyDto extends PartialType(CreateApiKeyDto) {
   /** ISO 8601, or null to remove the expiry. */
+  @ApiPropertyOptional({ format: 'date-time', nullable: true })
   @IsOptional()
   @ValidateIf((_object, value) => value !== null)
   @IsDateString()
@@ -20,6 +23,7 @@ export class UpdateApiKeyDto extends PartialType(CreateApiKeyDto) {
 
 export class RotateApiKeyDto {
   /** How long the old key keeps working, in seconds (0 ends it now; at most 30 days). */
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 30 * 86_400, default: 3600 })
   @IsOptional()
   @IsInt()
   @Min(0)
@@ -34,15 +38,25 @@ export class ApiKeyDto {
   prefix: string;
   scopes: Scope[];
   models: string[];
-  rateLimit: { requestsPerMinute: number } | null;
-  quota: { requestsPerMonth: number } | null;
+  /** Null: the platform default. */
+  @ApiProperty({ type: RateLimitDto, nullable: true })
+  rateLimit: RateLimitDto | null;
+  /** Null: the platform default. */
+  @ApiProperty({ type: QuotaDto, nullable: true })
+  quota: QuotaDto | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: 'string' })
   expiresAt: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: 'string' })
   revokedAt: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: 'string' })
   lastUsedAt: string | null;
   /** While a rotated-out key still works: when it stops. */
+  @ApiProperty({ format: 'date-time', nullable: true, type: 'string' })
   previousKeyExpiresAt: string | null;
   createdBy: string;
+  @ApiProperty({ format: 'date-time' })
   createdAt: string;
+  @ApiProperty({ format: 'date-time' })
   updatedAt: string;
 }
 

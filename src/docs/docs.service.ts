@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { OpenAPIObject } from '@nestjs/swagger';
+import { completeErrorResponses } from './error-responses';
 
 /** Adds to the generated document at request time (e.g. per-model operations derived from signatures). */
 export type DocumentContributor = (document: OpenAPIObject) => void;
@@ -34,6 +35,7 @@ export class DocsService {
     if (!this.cached) {
       const document = structuredClone(this.base);
       for (const contribute of this.contributors) contribute(document);
+      completeErrorResponses(document);
       this.cached = document;
     }
     return this.cached;

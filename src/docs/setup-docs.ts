@@ -34,7 +34,13 @@ export function setupDocs(app: INestApplication, config: AppConfig, version: str
     );
   const docs = app.get(DocsService);
   // extraModels: schemas of routes documented by contributors rather than by controllers.
-  docs.setBaseDocument(SwaggerModule.createDocument(app, builder.build(), { extraModels }));
+  // Operation ids are the handlers' names (`createApiKey`, `listModels`): what generated clients call.
+  docs.setBaseDocument(
+    SwaggerModule.createDocument(app, builder.build(), {
+      extraModels,
+      operationIdFactory: (_controller: string, method: string) => method,
+    }),
+  );
   SwaggerModule.setup(DOCS_PATH, app, () => docs.document(), {
     jsonDocumentUrl: OPENAPI_JSON_PATH,
     yamlDocumentUrl: 'docs/openapi.yaml',

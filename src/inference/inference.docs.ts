@@ -54,6 +54,37 @@ function operation(
  * model, with its own schemas, come from the model registry's contributor.
  */
 export function contributeInferenceOperations(document: OpenAPIObject): void {
+  // Exactly one of the two forms (the class lists both as optional fields).
+  document.components!.schemas!.PredictRequestDto = {
+    description: 'Exactly one of `inputs` or `instances` (the latter only for single-input models).',
+    oneOf: [
+      {
+        type: 'object',
+        required: ['inputs'],
+        additionalProperties: false,
+        properties: {
+          inputs: {
+            type: 'object',
+            description: 'One entry per model input: a nested array, row-major, whose shape matches the signature.',
+            additionalProperties: { type: 'array', items: {} },
+          },
+        },
+      },
+      {
+        type: 'object',
+        required: ['instances'],
+        additionalProperties: false,
+        properties: {
+          instances: {
+            type: 'array',
+            minItems: 1,
+            description: 'Rows of a single-input model, one per batch item.',
+            items: {},
+          },
+        },
+      },
+    ],
+  };
   const v1 = 'inference';
   const v2 = 'open inference protocol (v2)';
   Object.assign(document.paths, {

@@ -1,10 +1,17 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+/** An element of a tensor in JSON: a number, a string (BYTES) or a boolean. */
+const ELEMENT = { oneOf: [{ type: 'number' }, { type: 'string' }, { type: 'boolean' }] };
+
 /** Open Inference Protocol (KServe V2) request and response bodies. */
 export class OipInputTensorDto {
   name: string;
+  @ApiProperty({ type: 'array', items: { type: 'integer', minimum: 0 } })
   shape: number[];
   datatype: string;
   parameters?: Record<string, unknown>;
   /** Flat or nested, row-major. */
+  @ApiProperty({ type: 'array', items: {} })
   data: unknown[];
 }
 
@@ -22,8 +29,11 @@ export class OipInferRequestDto {
 
 export class OipOutputTensorDto {
   name: string;
+  @ApiProperty({ type: 'array', items: { type: 'integer', minimum: 0 } })
   shape: number[];
   datatype: string;
+  /** Flat, row-major. */
+  @ApiProperty({ type: 'array', items: ELEMENT })
   data: unknown[];
 }
 

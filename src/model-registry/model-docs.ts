@@ -52,12 +52,7 @@ export class ModelDocsContributor {
         required: true,
         content: {
           'application/json': {
-            schema: {
-              type: 'object',
-              required: ['inputs'],
-              additionalProperties: false,
-              properties: { inputs: objectOf(inputs) },
-            },
+            schema: predictRequestSchema(inputs),
             example: { inputs: Object.fromEntries(inputs.map((spec) => [spec.name, example(spec)])) },
           },
         },
@@ -94,6 +89,7 @@ export class ModelDocsContributor {
         '401': { description: 'Missing or invalid credentials' },
         '404': { description: 'Unknown model' },
         '503': { description: 'Model not ready or queue full (Retry-After)' },
+        '504': { description: 'The model did not answer within INFERENCE_TIMEOUT_MS.' },
       },
     };
   }
@@ -166,6 +162,7 @@ export class ModelDocsContributor {
         '400': { description: 'Invalid input: {"error": "..."}' },
         '404': { description: 'Unknown model' },
         '503': { description: 'Model not ready or queue full' },
+        '504': { description: 'The model did not answer within INFERENCE_TIMEOUT_MS.' },
       },
     };
   }
@@ -173,6 +170,27 @@ export class ModelDocsContributor {
 
 function operationName(name: string): string {
   return name.replace(/[^a-zA-Z0-9]/g, '_');
+}
+
+/**
+ * The two `/v1` body forms (API.md): `{"inputs": {name: tensor}}` for any model, and for a single-input
+ * model `{"instances": [row, ...]}`, the input's tensor itself.
+ */
+function predictRequestSchema(inputs: TensorSpec[]): Schema {
+  const named = {
+    type: 'object',
+    required: ['inputs'],
+    additionalProperties: false,
+    properties: { inputs: objectOf(inputs) },
+  };
+  if (inputs.length !== 1) return named;
+  const instances = {
+    type: 'object',
+    required: ['instances'],
+    additionalProperties: false,
+    properties: { instances: tensorSchema(inputs[0]) },
+  };
+  return { oneOf: [named, instances] };
 }
 
 function objectOf(specs: TensorSpec[]): Schema {

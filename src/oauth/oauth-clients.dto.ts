@@ -1,10 +1,12 @@
-import { PartialType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { IsBoolean, IsInt, IsOptional, Max, Min, ValidateIf } from 'class-validator';
 import { Scope } from '../auth/scopes';
 import { CredentialFieldsDto } from '../common/dto/credential.dto';
+import { QuotaDto, RateLimitDto } from '../common/dto/limits.dto';
 
 export class CreateOAuthClientDto extends CredentialFieldsDto {
   /** Access-token lifetime in seconds (60-86400); default OAUTH_TOKEN_TTL_SECONDS. */
+  @ApiPropertyOptional({ type: 'integer', minimum: 60, maximum: 86_400 })
   @IsOptional()
   @IsInt()
   @Min(60)
@@ -18,6 +20,7 @@ export class UpdateOAuthClientDto extends PartialType(CreateOAuthClientDto) {
   @IsBoolean()
   disabled?: boolean;
 
+  @ApiPropertyOptional({ type: 'integer', minimum: 60, maximum: 86_400, nullable: true })
   @IsOptional()
   @ValidateIf((_object, value) => value !== null)
   @IsInt()
@@ -28,6 +31,7 @@ export class UpdateOAuthClientDto extends PartialType(CreateOAuthClientDto) {
 
 export class RotateClientSecretDto {
   /** How long the old secret keeps working, in seconds (default 0: it stops now). */
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 30 * 86_400, default: 0 })
   @IsOptional()
   @IsInt()
   @Min(0)
@@ -40,14 +44,23 @@ export class OAuthClientDto {
   name: string;
   scopes: Scope[];
   models: string[];
-  rateLimit: { requestsPerMinute: number } | null;
-  quota: { requestsPerMonth: number } | null;
+  /** Null: the platform default. */
+  @ApiProperty({ type: RateLimitDto, nullable: true })
+  rateLimit: RateLimitDto | null;
+  /** Null: the platform default. */
+  @ApiProperty({ type: QuotaDto, nullable: true })
+  quota: QuotaDto | null;
+  /** Null: OAUTH_TOKEN_TTL_SECONDS. */
+  @ApiProperty({ type: 'integer', nullable: true })
   tokenTtlSeconds: number | null;
   disabled: boolean;
   /** While a rotated-out secret still works: when it stops. */
+  @ApiProperty({ format: 'date-time', nullable: true, type: 'string' })
   previousSecretExpiresAt: string | null;
   createdBy: string;
+  @ApiProperty({ format: 'date-time' })
   createdAt: string;
+  @ApiProperty({ format: 'date-time' })
   updatedAt: string;
 }
 

@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 
@@ -6,17 +7,20 @@ export type GroupField = (typeof GROUP_FIELDS)[number];
 
 export class UsageRangeDto {
   /** Start (inclusive, ISO 8601). Default: 24 hours before `to`. */
+  @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
   @IsISO8601({ strict: true })
   from?: string;
 
   /** End (exclusive, ISO 8601). Default: now. */
+  @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
   @IsISO8601({ strict: true })
   to?: string;
 }
 
 export class UsageQueryDto extends UsageRangeDto {
+  @ApiPropertyOptional({ enum: ['hour', 'day'], default: 'hour' })
   @IsOptional()
   @IsIn(['hour', 'day'])
   granularity: 'hour' | 'day' = 'hour';
@@ -40,6 +44,7 @@ export class UsageEventsQueryDto extends UsageRangeDto {
   @MaxLength(64)
   model?: string;
 
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000, default: 100 })
   @IsOptional()
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? Number(value) : value))
   @IsInt()

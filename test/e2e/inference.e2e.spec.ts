@@ -516,14 +516,18 @@ describe('Inference', () => {
                 content: {
                   'application/json': {
                     schema: {
-                      properties: {
-                        inputs: {
-                          properties: Record<
-                            string,
-                            { items: { minItems: number; maxItems: number; items: { type: string } } }
-                          >;
+                      oneOf: {
+                        required: string[];
+                        properties: {
+                          inputs?: {
+                            properties: Record<
+                              string,
+                              { items: { minItems: number; maxItems: number; items: { type: string } } }
+                            >;
+                          };
+                          instances?: { items: { minItems: number; maxItems: number } };
                         };
-                      };
+                      }[];
                     };
                   };
                 };
@@ -534,8 +538,16 @@ describe('Inference', () => {
       };
       const iris = document.paths['/v1/models/iris/predict'].post;
       expect(iris.tags).toEqual(['model: iris']);
-      const input = iris.requestBody.content['application/json'].schema.properties.inputs.properties.input;
-      expect(input.items).toMatchObject({ minItems: 4, maxItems: 4, items: { type: 'number' } });
+      // Both body forms of a single-input model: {"inputs": {...}} and {"instances": [...]}.
+      const [named, instances] = iris.requestBody.content['application/json'].schema.oneOf;
+      expect(named.required).toEqual(['inputs']);
+      expect(named.properties.inputs!.properties.input.items).toMatchObject({
+        minItems: 4,
+        maxItems: 4,
+        items: { type: 'number' },
+      });
+      expect(instances.required).toEqual(['instances']);
+      expect(instances.properties.instances!.items).toMatchObject({ minItems: 4, maxItems: 4 });
       expect(document.paths['/v2/models/normalize-text/infer']).toBeDefined();
       await expect(SwaggerParser.validate(structuredClone(document) as never)).resolves.toBeDefined();
     });

@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -31,6 +32,12 @@ export class CredentialFieldsDto {
   scopes: Scope[];
 
   /** Model allow-list of glob patterns (`iris`, `fraud-*`); default `["*"]`. */
+  @ApiPropertyOptional({
+    type: 'array',
+    minItems: 1,
+    maxItems: 100,
+    items: { type: 'string', pattern: MODEL_PATTERN.source },
+  })
   @IsOptional()
   @IsArray()
   @ArrayNotEmpty()
