@@ -12,6 +12,9 @@
  * (WORKERS, DATABASE_URL, ...). The bare server is measured as one process (the targets' baseline)
  * and, when the platform runs several, with as many processes. A metered count above the responses received is
  * expected: the server finishes requests the load generator stopped waiting for.
+ *
+ * The usage journal's cost (USAGE_JOURNAL, a write before each response) is measured beside: a second
+ * platform with the journal off, on its own port and database, in the same alternating rounds.
  */
 import { ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -177,8 +180,14 @@ async function main(): Promise<void> {
 
   const adminKey = createAdminKey(env);
   let platform = startPlatform(env);
+  // The same platform without the journal (its own port; the same database, its own events).
+  const unjournaledPort = await freePort();
+  const unjournaledEnv = { ...env, PORT: String(unjournaledPort), USAGE_JOURNAL: 'false' };
+  const unjournaledBase = `http://127.0.0.1:${unjournaledPort}`;
+  const unjournaled = startPlatform(unjournaledEnv);
   interface Round {
     platform: LoadResult;
+    unjournaled: LoadResult;
     bare: LoadResult;
     bareSameProcesses?: LoadResult;
   }
@@ -187,6 +196,7 @@ async function main(): Promise<void> {
   let handled = 0; // responses received, warm-ups included
   try {
     await waitFor(`${base}/health/ready`);
+    await waitFor(`${unjournaledBase}/health/ready`);
     partner = await createPartnerKey(base, adminKey);
     for (const model of MODELS) {
       const body = requestBody(model.features);
@@ -215,8 +225,18 @@ async function main(): Promise<void> {
             'x-api-key': partner.key,
           });
           handled += platformResult.responses;
+          const unjournaledResult = await load(
+            `${unjournaledBase}/v1/models/${model.name}/predict`,
+            unjournaled,
+            first,
+            {
+              'x-api-key': partner.key,
+            },
+          );
+          handled += unjournaledResult.responses;
           rounds.push({
             platform: platformResult,
+            unjournaled: unjournaledResult,
             bare: await load(bare.url, bare.child, first),
             bareSameProcesses: bareSameProcesses && (await load(bareSameProcesses.url, bareSameProcesses.child, first)),
           });
@@ -230,6 +250,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await stop(platform);
+    await stop(unjournaled);
   }
 
   // Restart to read back what was metered: SIGTERM must have flushed every event.
@@ -246,9 +267,10 @@ async function main(): Promise<void> {
   console.log('');
   for (const { model, rounds, raw } of results) {
     console.log(`${model.name}:`);
-    rounds.forEach(({ platform: p, bare, bareSameProcesses }, index) => {
+    rounds.forEach(({ platform: p, unjournaled: u, bare, bareSameProcesses }, index) => {
       console.log(`  round ${index + 1}`);
       console.log(row(`platform (auth+usage), ${workers} proc`, p));
+      console.log(row(`platform, journal off, ${workers} proc`, u));
       console.log(row('bare node:http + ORT, 1 proc', bare));
       if (bareSameProcesses) console.log(row(`bare node:http + ORT, ${workers} proc`, bareSameProcesses));
     });
@@ -268,6 +290,13 @@ async function main(): Promise<void> {
         `  platform / bare (${workers} proc) = ${median(same).toFixed(2)}x median of rounds (${same.map((value) => value.toFixed(2)).join(', ')})`,
       );
     }
+    const journalCpu = rounds.map(
+      (round) => round.platform.cpuMicrosPerRequest - round.unjournaled.cpuMicrosPerRequest,
+    );
+    const journalRatio = rounds.map((round) => round.platform.requestsPerSecond / round.unjournaled.requestsPerSecond);
+    console.log(
+      `  usage journal: ${median(journalCpu).toFixed(1)} µs server CPU per request (rounds ${journalCpu.map((value) => value.toFixed(1)).join(', ')}), throughput ${median(journalRatio).toFixed(2)}x of the platform without it`,
+    );
     const platformMedian = median(rounds.map((round) => round.platform.requestsPerSecond));
     console.log(`  platform / raw ORT batch 1 = ${(platformMedian / raw.batch1RunsPerSecond).toFixed(2)}x`);
     // What batching can win at most on this machine: it differs by CPU far more than the servers do.
