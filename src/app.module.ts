@@ -8,7 +8,7 @@ import { Configuration } from './config/configuration';
 import { DatabaseModule } from './database/database.module';
 import { DocsModule } from './docs/docs.module';
 import { HealthModule } from './health/health.module';
-import { InferenceModule } from './inference/inference.module';
+import { ProtocolsModule } from './protocols/protocols.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { UsageModule } from './usage/usage.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
@@ -31,7 +31,7 @@ export class AppModule {
         AuthModule,
         RateLimitModule,
         UsageModule,
-        InferenceModule,
+        ProtocolsModule,
         ...extraImports,
       ],
       providers: [

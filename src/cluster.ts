@@ -1,6 +1,4 @@
 import cluster, { Worker } from 'node:cluster';
-import { availableParallelism } from 'node:os';
-import { Configuration } from './config/configuration';
 import { serveClusterMetrics } from './observability/cluster-metrics';
 
 const RESTART_DELAY_MS = 1000;
@@ -11,18 +9,6 @@ const RESTART_DELAY_MS = 1000;
  * as fewer and cheaper collections under load. `npm start` passes the same flags.
  */
 export const SERVER_V8_FLAGS = ['--max-semi-space-size=32'];
-
-/** Server processes to run: WORKERS, else one per core with PostgreSQL, one with the embedded database. */
-export function workerCount(configuration: Pick<Configuration, 'app' | 'database'>): number {
-  if (!configuration.database.url) return 1;
-  return configuration.app.workers ?? availableParallelism();
-}
-
-/** ONNX Runtime intra-op threads per session: ORT_INTRA_OP_THREADS, else the cores shared out between the workers. */
-export function intraOpThreads(configuration: Pick<Configuration, 'app' | 'database' | 'models'>): number {
-  const configured = configuration.models.intraOpThreads;
-  return configured > 0 ? configured : Math.max(1, Math.floor(availableParallelism() / workerCount(configuration)));
-}
 
 /**
  * The primary of a multi-process server: forks `workers` copies of the application (they share the

@@ -1,7 +1,7 @@
-import { limitsOf } from '../auth/limits';
+import { limitsOf } from '../identity/limits';
 import { Injectable, Logger } from '@nestjs/common';
-import { Principal } from '../auth/principal';
-import { CredentialEventsService } from '../auth/credential-events.service';
+import { Principal } from '../identity/principal';
+import { ChangeFeedService } from '../change-feed/change-feed.service';
 import { digestsEqual, sha256 } from '../common/secrets';
 import { ApiKeyEntity } from './api-key.entity';
 import { parseApiKey } from './api-key-format';
@@ -34,7 +34,7 @@ export class ApiKeyAuthenticator {
 
   constructor(
     private readonly repository: ApiKeysRepository,
-    events: CredentialEventsService,
+    events: ChangeFeedService,
   ) {
     events.onChange((kind, ref) => {
       if (kind === 'api_key') this.cache.delete(ref);

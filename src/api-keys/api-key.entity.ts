@@ -1,5 +1,5 @@
 import { Column, Entity, Index } from 'typeorm';
-import { CredentialColumns } from '../auth/credential.columns';
+import { CredentialColumns } from '../identity/credential.columns';
 
 @Entity('api_keys')
 @Index('idx_api_keys_created_at_id', ['createdAt', 'id'])

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { IsDateString, IsInt, IsOptional, Max, Min, ValidateIf } from 'class-validator';
-import { Scope } from '../auth/scopes';
-import { CredentialFieldsDto } from '../common/dto/credential.dto';
-import { QuotaDto, RateLimitDto } from '../common/dto/limits.dto';
+import { Scope } from '../identity/scopes';
+import { CredentialFieldsDto } from '../identity/credential.dto';
+import { QuotaDto, RateLimitDto } from '../identity/limits.dto';
 
 export class CreateApiKeyDto extends CredentialFieldsDto {
   /** When the key stops working (ISO 8601); default: never. */

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { CredentialEventsModule } from '../auth/credential-events.module';
+import { ChangeFeedModule } from '../change-feed/change-feed.module';
 import { ApiKeyAuthenticator } from './api-key-authenticator';
 import { ApiKeyEntity } from './api-key.entity';
 import { ApiKeysController } from './api-keys.controller';
@@ -9,7 +9,7 @@ import { ApiKeysService } from './api-keys.service';
 import { BootstrapAdminService } from './bootstrap-admin.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ApiKeyEntity]), CredentialEventsModule],
+  imports: [TypeOrmModule.forFeature([ApiKeyEntity]), ChangeFeedModule],
   controllers: [ApiKeysController],
   providers: [ApiKeysRepository, ApiKeysService, ApiKeyAuthenticator, BootstrapAdminService],
   exports: [ApiKeysService, ApiKeyAuthenticator],

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { ArrayContains, IsNull, Repository } from 'typeorm';
-import { Scope } from '../auth/scopes';
+import { Scope } from '../identity/scopes';
 import { newestFirstPage } from '../common/pagination/keyset';
 import { CursorPosition, KeysetRows } from '../common/pagination/pagination';
 import { ApiKeyEntity } from './api-key.entity';

@@ -1,10 +1,10 @@
-import { limitsOf } from '../auth/limits';
+import { limitsOf } from '../identity/limits';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { CredentialEventsService } from '../auth/credential-events.service';
-import { assertCanGrant } from '../auth/grants';
-import { Principal } from '../auth/principal';
-import { ALL_SCOPES } from '../auth/scopes';
+import { ChangeFeedService } from '../change-feed/change-feed.service';
+import { assertCanGrant } from '../identity/grants';
+import { Principal } from '../identity/principal';
+import { ALL_SCOPES } from '../identity/scopes';
 import { DomainError } from '../common/errors/domain.error';
 import { CommonErrorCode } from '../common/errors/error-codes';
 import { decodePosition, Page, PageQuery, toPage } from '../common/pagination/pagination';
@@ -23,7 +23,7 @@ const DEFAULT_GRACE_SECONDS = 3600;
 export class ApiKeysService {
   constructor(
     private readonly repository: ApiKeysRepository,
-    private readonly events: CredentialEventsService,
+    private readonly events: ChangeFeedService,
     private readonly config: ConfigService<Configuration, true>,
   ) {}
 

@@ -1,9 +1,10 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { IS_PUBLIC, OPTIONAL_CREDENTIALS, REQUIRED_SCOPES } from './auth.decorators';
-import { RequestAuthenticator } from './request-authenticator';
-import { Scope } from './scopes';
+import { IS_PUBLIC, OPTIONAL_CREDENTIALS, REQUIRED_SCOPES } from '../identity/access.decorators';
+import { Principal } from '../identity/principal';
+import { authorize, RequestAuthenticator } from './request-authenticator';
+import { Scope } from '../identity/scopes';
 
 /** What a route declares about authentication, read once per handler. */
 interface RouteAuth {
@@ -30,13 +31,11 @@ export class AuthGuard implements CanActivate {
     const route = this.routeAuth(context);
     if (route.isPublic && !route.optional) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    if (!route.isPublic) {
-      await this.authenticator.require(request, route.scopes);
-      return true;
-    }
-    // An open route that still takes a credential: a bad one is a 401, none is fine.
-    const principal = await this.authenticator.authenticate(request);
+    const principal = await this.authenticator.authenticate(request.headers);
+    // Set before the scope check, so that a 403 is metered to its principal.
     if (principal) request.principal = principal;
+    // An open route that takes a credential when one is sent: a bad one is a 401, none is fine.
+    if (!route.isPublic) authorize(principal, route.scopes);
     return true;
   }
 
@@ -53,5 +52,12 @@ export class AuthGuard implements CanActivate {
       this.routes.set(handler, route);
     }
     return route;
+  }
+}
+
+/** The authenticated caller of an HTTP request, set by the guard (and the inference routes). */
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
   }
 }

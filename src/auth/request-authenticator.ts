@@ -1,18 +1,27 @@
 import { Injectable } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
-import { insufficientScope, unauthorized } from './auth.errors';
-import { Principal } from './principal';
-import { Scope } from './scopes';
+import { insufficientScope, unauthorized } from '../identity/identity.errors';
+import { Principal } from '../identity/principal';
+import { Scope } from '../identity/scopes';
 import { ApiKeyStrategy } from './strategies/api-key.strategy';
 import { BearerStrategy } from './strategies/bearer.strategy';
 
 const BEARER = /^bearer\s+(\S+)\s*$/i;
 
 /**
+ * Where a call's credentials are: the HTTP request's headers, or a gRPC call's metadata (lower-cased
+ * names, one value or several).
+ */
+export interface CredentialHeaders {
+  authorization?: string | string[];
+  'x-api-key'?: string | string[];
+}
+
+/**
  * Turns the one credential a request carries (a Bearer access token or an `X-API-Key`) into its
  * principal. The credential goes straight to its Passport strategy's `validate`:
  * `passport.authenticate` would wrap every request in a fresh middleware, strategy copy and promise
- * for the same result. Used by the global guard and by the inference routes (inference.routes.ts).
+ * for the same result. Transport-free: it reads a header map, so every protocol authenticates the same
+ * way (the global guard, the data plane).
  */
 @Injectable()
 export class RequestAuthenticator {
@@ -21,10 +30,10 @@ export class RequestAuthenticator {
     private readonly apiKey: ApiKeyStrategy,
   ) {}
 
-  /** The principal, or undefined when the request carries no credential; 401 for a bad or a second one. */
-  async authenticate(request: FastifyRequest): Promise<Principal | undefined> {
-    const authorization = request.headers.authorization;
-    const apiKey = request.headers['x-api-key'];
+  /** The principal, or undefined when the call carries no credential; 401 for a bad or a second one. */
+  async authenticate(headers: CredentialHeaders): Promise<Principal | undefined> {
+    const authorization = headers.authorization;
+    const apiKey = headers['x-api-key'];
     const hasBearer = typeof authorization === 'string' && /^bearer(\s|$)/i.test(authorization);
     const hasApiKey = apiKey !== undefined;
     if (hasBearer && hasApiKey) throw unauthorized('Send exactly one credential: a Bearer token or an API key.', true);
@@ -40,16 +49,15 @@ export class RequestAuthenticator {
     return undefined;
   }
 
-  /** The request's principal, which must hold every scope in `scopes` (401 without one, 403 short of a scope). */
-  async require(request: FastifyRequest, scopes: readonly Scope[]): Promise<Principal> {
-    const principal = await this.authenticate(request);
-    if (!principal) throw unauthorized('Authentication required.');
-    request.principal = principal;
-    assertScopes(principal, scopes);
-    return principal;
+  /** The call's principal, which must hold every scope in `scopes` (401 without one, 403 short of a scope). */
+  async require(headers: CredentialHeaders, scopes: readonly Scope[]): Promise<Principal> {
+    return authorize(await this.authenticate(headers), scopes);
   }
 }
 
-export function assertScopes(principal: Principal, scopes: readonly Scope[]): void {
+/** The principal, when there is one holding every scope in `scopes` (401 without one, 403 short of a scope). */
+export function authorize(principal: Principal | undefined, scopes: readonly Scope[]): Principal {
+  if (!principal) throw unauthorized('Authentication required.');
   if (!scopes.every((scope) => principal.scopes.includes(scope))) throw insufficientScope(scopes);
+  return principal;
 }

@@ -1,8 +1,9 @@
 /**
- * What a request leaves behind for the usage pipeline and metrics, filled in as it is handled:
- * the inference module sets the model fields and timings, the exception filter the error code.
+ * What a call leaves behind for the usage pipeline, metrics and timing fields, filled in as it is
+ * handled, whatever its protocol: the data plane sets the model fields and timings, the error handler
+ * the error code. A plain object: a protocol adapter creates one per call and meters it afterwards.
  */
-export interface RequestUsageContext {
+export interface CallContext {
   model?: string;
   version?: string;
   /** Milliseconds spent waiting in the model's queue / batcher. */
@@ -19,13 +20,13 @@ export interface RequestUsageContext {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    usage?: RequestUsageContext;
+    usage?: CallContext;
     /** The matched route's URL pattern (`/v1/models/:name/predict`), '' when none matched (app.factory.ts). */
     routeUrl: string;
   }
 }
 
-/** The request's usage context, created on first use. */
-export function usageContext(request: { usage?: RequestUsageContext }): RequestUsageContext {
+/** The request's call context, created on first use. */
+export function usageContext(request: { usage?: CallContext }): CallContext {
   return (request.usage ??= {});
 }

@@ -1,5 +1,5 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { ErrorSurface, PROBLEM_CONTENT_TYPE, surfaceOf } from '../common/errors/error-response';
+import { errorFormatOf } from '../common/errors/error-format';
 
 type Operation = {
   security?: Record<string, string[]>[];
@@ -9,66 +9,6 @@ type Operation = {
     { description?: string; content?: Record<string, unknown>; headers?: Record<string, unknown> }
   >;
   [key: string]: unknown;
-};
-
-/** The error bodies of the three surfaces (API.md, "Surfaces at a glance"). */
-const SCHEMAS = {
-  ProblemDetails: {
-    type: 'object',
-    description: 'RFC 9457 problem details (`/v1`, the admin API, health and docs).',
-    required: ['type', 'title', 'status', 'detail', 'instance', 'code', 'requestId'],
-    properties: {
-      type: { type: 'string', description: '`urn:modelgate:problem:<code>`' },
-      title: { type: 'string' },
-      status: { type: 'integer' },
-      detail: { type: 'string' },
-      instance: {
-        type: 'string',
-        description: 'The path of the request, or `urn:modelgate:request:<requestId>` when no route served it.',
-      },
-      code: { type: 'string', description: 'Stable, machine-readable: `model_not_found`, `rate_limited`, ...' },
-      requestId: { type: 'string' },
-      errors: {
-        type: 'array',
-        description: 'Field-level validation failures.',
-        items: {
-          type: 'object',
-          required: ['field', 'message'],
-          properties: { field: { type: 'string' }, message: { type: 'string' } },
-        },
-      },
-    },
-  },
-  OipError: {
-    type: 'object',
-    description: 'An Open Inference Protocol error (`/v2`).',
-    required: ['error'],
-    properties: { error: { type: 'string' } },
-    additionalProperties: false,
-  },
-  OAuthError: {
-    type: 'object',
-    description: 'An RFC 6749 §5.2 error (`/oauth`).',
-    required: ['error'],
-    properties: {
-      error: {
-        type: 'string',
-        enum: [
-          'invalid_request',
-          'invalid_client',
-          'invalid_grant',
-          'unauthorized_client',
-          'unsupported_grant_type',
-          'invalid_scope',
-          'unsupported_token_type',
-          'insufficient_scope',
-          'temporarily_unavailable',
-          'server_error',
-        ],
-      },
-      error_description: { type: 'string' },
-    },
-  },
 };
 
 const DESCRIPTIONS: Record<string, string> = {
@@ -93,18 +33,6 @@ const RETRY_AFTER = {
 const CHALLENGE = {
   'WWW-Authenticate': { description: 'The RFC 6750 (Bearer) or Basic challenge.', schema: { type: 'string' } },
 };
-
-function errorContent(surface: ErrorSurface): Record<string, unknown> {
-  switch (surface) {
-    case 'oip':
-      return { 'application/json': { schema: { $ref: '#/components/schemas/OipError' } } };
-    case 'oauth':
-      return { 'application/json': { schema: { $ref: '#/components/schemas/OAuthError' } } };
-    case 'health':
-    case 'problem':
-      return { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/ProblemDetails' } } };
-  }
-}
 
 /** The statuses an operation can answer besides its own, from how the platform treats every request. */
 function statusesOf(path: string, method: string, operation: Operation): string[] {
@@ -160,7 +88,7 @@ function closeRequestSchemas(document: OpenAPIObject): void {
   };
   const seen = new Set<string>();
   for (const [path, item] of Object.entries(document.paths)) {
-    if (surfaceOf(path) !== 'problem') continue;
+    if (errorFormatOf(path).name !== 'problem') continue;
     for (const operation of Object.values(item) as {
       requestBody?: { content?: Record<string, { schema?: { $ref?: string } }> };
     }[]) {
@@ -178,21 +106,25 @@ function closeRequestSchemas(document: OpenAPIObject): void {
  */
 export function completeErrorResponses(document: OpenAPIObject): void {
   document.components ??= {};
-  document.components.schemas = { ...document.components.schemas, ...SCHEMAS };
+  const schemas = Object.assign(
+    {},
+    ...Object.keys(document.paths).map((path) => errorFormatOf(path).openApi.schemas),
+  ) as NonNullable<OpenAPIObject['components']>['schemas'];
+  document.components.schemas = { ...document.components.schemas, ...schemas };
   closeRequestSchemas(document);
   nullableReferences(document.components.schemas);
   for (const [path, item] of Object.entries(document.paths)) {
     for (const [method, value] of Object.entries(item)) {
       if (!['get', 'put', 'post', 'patch', 'delete'].includes(method)) continue;
       const operation = value as Operation;
-      const surface = surfaceOf(path);
+      const format = errorFormatOf(path);
       for (const status of statusesOf(path, method, operation)) {
         operation.responses[status] ??= { description: DESCRIPTIONS[status] ?? 'Error' };
       }
       for (const [status, response] of Object.entries(operation.responses)) {
         if (!/^[45]/.test(status)) continue;
         response.description ||= DESCRIPTIONS[status] ?? 'Error';
-        if (!response.content) response.content = errorContent(surface);
+        if (!response.content) response.content = structuredClone(format.openApi.content);
         if (status === '429' || status === '503') response.headers = { ...RETRY_AFTER, ...response.headers };
         if (status === '401' || status === '403') response.headers = { ...CHALLENGE, ...response.headers };
       }

@@ -1,7 +1,7 @@
 import { Controller, Get, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult } from '@nestjs/terminus';
-import { Public } from '../auth/auth.decorators';
+import { Public } from '../identity/access.decorators';
 import { HealthService } from './health.service';
 
 @ApiTags('health')

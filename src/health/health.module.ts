@@ -1,5 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { registerErrorFormat } from '../common/errors/error-format';
+import { HEALTH_ERROR_FORMAT } from './health-error-format';
 import { HealthController } from './health.controller';
 import { HealthRegistry } from './health-registry';
 import { HealthService } from './health.service';
@@ -11,4 +13,8 @@ import { HealthService } from './health.service';
   providers: [HealthService, HealthRegistry],
   exports: [HealthRegistry],
 })
-export class HealthModule {}
+export class HealthModule {
+  constructor() {
+    registerErrorFormat(HEALTH_ERROR_FORMAT);
+  }
+}

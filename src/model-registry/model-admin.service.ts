@@ -1,20 +1,20 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { CredentialEventKind } from '../auth/credential-event.entity';
-import { CredentialEventsService } from '../auth/credential-events.service';
-import { canAccessModel } from '../auth/model-access';
-import { Principal } from '../auth/principal';
-import { ModelSession, openSession } from './model-session';
+import { ChangeEventKind } from '../change-feed/change-event.entity';
+import { ChangeFeedService } from '../change-feed/change-feed.service';
+import { canAccessModel } from '../identity/model-access';
+import { Principal } from '../identity/principal';
+import { ModelSession, openSession } from './runtime/model-session';
 import { DomainError } from '../common/errors/domain.error';
 import { CommonErrorCode } from '../common/errors/error-codes';
-import { isVersionNumber } from './model-config';
+import { isVersionNumber } from './store/model-config';
 import { ModelCatalogService } from './model-catalog.service';
-import { assertModelName, assertVersionNumber } from './model-names';
+import { assertModelName, assertVersionNumber } from './store/model-names';
 import { ModelRegistry, parseVersionKey, versionKey } from './model-registry.service';
-import { ModelRepository } from './model-repository';
+import { ModelRepository } from './store/model-store';
 import { ModelResolver } from './model-resolver';
-import { describeOrtError, ModelVersion } from './model-version';
+import { describeOrtError, ModelVersion } from './runtime/model-version';
 import { ModelErrorCode } from './model.errors';
-import { ModelSummaryDto, ModelVersionDto } from './models.dto';
+import { ModelSummaryDto, ModelVersionDto } from './http/models.dto';
 
 const ALIAS = /^[a-z][a-z0-9_-]{0,31}$/;
 
@@ -34,7 +34,7 @@ export class ModelAdminService {
     private readonly repository: ModelRepository,
     private readonly resolver: ModelResolver,
     private readonly catalog: ModelCatalogService,
-    private readonly events: CredentialEventsService,
+    private readonly events: ChangeFeedService,
   ) {
     events.onChange((kind, ref, id) => {
       if (kind === 'model_loaded' || kind === 'model_unloaded') void this.applyAnnounced(kind, ref, BigInt(id));
@@ -143,7 +143,7 @@ export class ModelAdminService {
   }
 
   /** Tells the other instances; done here first, so a retry after a failure repeats nothing harmful. */
-  private async announce(kind: CredentialEventKind, version: ModelVersion): Promise<void> {
+  private async announce(kind: ChangeEventKind, version: ModelVersion): Promise<void> {
     try {
       await this.events.publish(kind, versionKey(version.model, version.version));
     } catch (error) {
@@ -161,7 +161,7 @@ export class ModelAdminService {
    * latest event of a version counts: the poll also brings back this instance's own events, and an
    * older one from elsewhere that arrives after a newer local change must not undo it.
    */
-  private async applyAnnounced(kind: CredentialEventKind, ref: string, id: bigint): Promise<void> {
+  private async applyAnnounced(kind: ChangeEventKind, ref: string, id: bigint): Promise<void> {
     if (id <= (this.applied.get(ref) ?? 0n)) return;
     this.applied.set(ref, id);
     const { name, version: number } = parseVersionKey(ref);

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { modelAllowed } from '../auth/model-access';
-import { Principal } from '../auth/principal';
+import { modelAllowed } from '../identity/model-access';
+import { Principal } from '../identity/principal';
 import { ModelEntry, ModelRegistry } from './model-registry.service';
 import { ModelResolver } from './model-resolver';
-import { ModelVersion } from './model-version';
-import { ModelDetailDto, ModelListDto, ModelSummaryDto, ModelVersionDto } from './models.dto';
+import { ModelVersion } from './runtime/model-version';
+import { ModelDetailDto, ModelListDto, ModelSummaryDto, ModelVersionDto } from './http/models.dto';
 
 /** What `GET /v1/models...` shows: models the caller may see, their versions, states and signatures. */
 @Injectable()

@@ -1,19 +1,19 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
-import { CredentialEventsModule } from '../auth/credential-events.module';
+import { ChangeFeedModule } from '../change-feed/change-feed.module';
 import { DocsService } from '../docs/docs.service';
 import { HealthRegistry } from '../health/health-registry';
-import { ModelAdminController } from './model-admin.controller';
+import { ModelAdminController } from './http/model-admin.controller';
 import { ModelAdminService } from './model-admin.service';
 import { ModelCatalogService } from './model-catalog.service';
-import { ModelDocsContributor } from './model-docs';
-import { ModelMetrics } from './model-metrics';
+import { ModelDocsContributor } from './http/model-docs';
+import { ModelMetrics } from './runtime/model-metrics';
 import { ModelRegistry } from './model-registry.service';
-import { ModelRepository } from './model-repository';
+import { ModelRepository } from './store/model-store';
 import { ModelResolver } from './model-resolver';
 
 @Module({
-  imports: [TerminusModule, CredentialEventsModule],
+  imports: [TerminusModule, ChangeFeedModule],
   controllers: [ModelAdminController],
   providers: [
     ModelMetrics,

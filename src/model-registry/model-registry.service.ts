@@ -1,12 +1,12 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { ExecutionSettings } from './model-session';
-import { intraOpThreads } from '../cluster';
+import { ExecutionSettings } from './runtime/model-session';
+import { intraOpThreads } from '../config/processes';
 import { Configuration } from '../config/configuration';
-import { ModelConfig, parseModelConfig } from './model-config';
-import { ModelMetrics } from './model-metrics';
-import { ModelRepository } from './model-repository';
-import { ModelVersion } from './model-version';
+import { ModelConfig, parseModelConfig } from './store/model-config';
+import { ModelMetrics } from './runtime/model-metrics';
+import { ModelRepository } from './store/model-store';
+import { ModelVersion } from './runtime/model-version';
 
 const DEFAULT_MAX_QUEUE_SIZE = 256;
 

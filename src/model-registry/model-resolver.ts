@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { canAccessModel } from '../auth/model-access';
-import { Principal } from '../auth/principal';
+import { canAccessModel } from '../identity/model-access';
+import { Principal } from '../identity/principal';
 import { DomainError } from '../common/errors/domain.error';
-import { isVersionNumber } from './model-config';
-import { parseVersionNumber } from './model-names';
+import { isVersionNumber } from './store/model-config';
+import { parseVersionNumber } from './store/model-names';
 import { ModelEntry, ModelRegistry } from './model-registry.service';
-import { ModelVersion } from './model-version';
+import { ModelVersion } from './runtime/model-version';
 import { ModelErrorCode } from './model.errors';
 
 /** Turns `name` + `{version}` (a number, `latest` or an alias) into a version the caller may see. */

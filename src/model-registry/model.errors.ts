@@ -1,3 +1,5 @@
+import { registerErrorStatuses } from '../common/errors/domain.error';
+
 /** Error codes of the model registry and inference (`code` in problem details). */
 export enum ModelErrorCode {
   ModelNotFound = 'model_not_found',
@@ -16,3 +18,21 @@ export enum ModelErrorCode {
   InvalidModel = 'invalid_model',
   VersionExists = 'version_exists',
 }
+
+registerErrorStatuses({
+  [ModelErrorCode.ModelNotFound]: 404,
+  [ModelErrorCode.VersionNotFound]: 404,
+  [ModelErrorCode.ModelNotReady]: 503,
+  [ModelErrorCode.QueueFull]: 503,
+  [ModelErrorCode.InferenceTimeout]: 504,
+  [ModelErrorCode.InvalidInput]: 400,
+  [ModelErrorCode.InvalidInputShape]: 400,
+  [ModelErrorCode.InvalidDatatype]: 400,
+  [ModelErrorCode.UnknownInput]: 400,
+  [ModelErrorCode.MissingInput]: 400,
+  [ModelErrorCode.UnknownOutput]: 400,
+  [ModelErrorCode.TensorTooLarge]: 400,
+  [ModelErrorCode.InvalidModelName]: 400,
+  [ModelErrorCode.InvalidModel]: 400,
+  [ModelErrorCode.VersionExists]: 409,
+} satisfies Record<ModelErrorCode, number>);

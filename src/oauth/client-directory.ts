@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { CredentialEventsService } from '../auth/credential-events.service';
+import { ChangeFeedService } from '../change-feed/change-feed.service';
 import { OAuthClientEntity } from './oauth-client.entity';
 import { OAuthClientsRepository } from './oauth-clients.repository';
 
@@ -15,7 +15,7 @@ export class ClientDirectory {
 
   constructor(
     private readonly repository: OAuthClientsRepository,
-    events: CredentialEventsService,
+    events: ChangeFeedService,
   ) {
     events.onChange((kind, ref) => {
       if (kind === 'oauth_client') this.cache.delete(ref);

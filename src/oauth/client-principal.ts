@@ -1,5 +1,5 @@
-import { limitsOf } from '../auth/limits';
-import { Principal } from '../auth/principal';
+import { limitsOf } from '../identity/limits';
+import { Principal } from '../identity/principal';
 import { OAuthClientEntity } from './oauth-client.entity';
 
 /** The principal an OAuth client stands for, with every scope it has. */

@@ -1,5 +1,5 @@
 import { Column, Entity, Index } from 'typeorm';
-import { CredentialColumns } from '../auth/credential.columns';
+import { CredentialColumns } from '../identity/credential.columns';
 
 @Entity('oauth_clients')
 @Index('idx_oauth_clients_created_at_id', ['createdAt', 'id'])

@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, Scopes } from '../auth/auth.decorators';
-import { Principal } from '../auth/principal';
-import { Scope } from '../auth/scopes';
+import { CurrentPrincipal, Scopes } from '../identity/access.decorators';
+import { Principal } from '../identity/principal';
+import { Scope } from '../identity/scopes';
 import { Page, PageQuery } from '../common/pagination/pagination';
 import {
   CreatedOAuthClientDto,

@@ -1,8 +1,8 @@
-import { limitsOf } from '../auth/limits';
+import { limitsOf } from '../identity/limits';
 import { Injectable } from '@nestjs/common';
-import { CredentialEventsService } from '../auth/credential-events.service';
-import { assertCanGrant } from '../auth/grants';
-import { Principal } from '../auth/principal';
+import { ChangeFeedService } from '../change-feed/change-feed.service';
+import { assertCanGrant } from '../identity/grants';
+import { Principal } from '../identity/principal';
 import { DomainError } from '../common/errors/domain.error';
 import { CommonErrorCode } from '../common/errors/error-codes';
 import { decodePosition, Page, PageQuery, toPage } from '../common/pagination/pagination';
@@ -24,7 +24,7 @@ const newSecret = (): string => `mgs_${randomBase62(43)}`;
 export class OAuthClientsService {
   constructor(
     private readonly repository: OAuthClientsRepository,
-    private readonly events: CredentialEventsService,
+    private readonly events: ChangeFeedService,
   ) {}
 
   async createOAuthClient(issuer: Principal, dto: CreateOAuthClientDto): Promise<CreatedOAuthClientDto> {

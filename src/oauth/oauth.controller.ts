@@ -1,8 +1,8 @@
 import { Body, Controller, Header, HttpCode, Post, Req, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiConsumes, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { OptionalCredentials, OptionalPrincipal, Public } from '../auth/auth.decorators';
-import { Principal } from '../auth/principal';
+import { OptionalCredentials, OptionalPrincipal, Public } from '../identity/access.decorators';
+import { Principal } from '../identity/principal';
 import { FormBody } from './client-authenticator';
 import { OAuthService } from './oauth.service';
 import { IssuedToken } from './token.service';

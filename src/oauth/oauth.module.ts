@@ -1,12 +1,14 @@
 import { Module } from '@nestjs/common';
+import { registerErrorFormat } from '../common/errors/error-format';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { CredentialEventsModule } from '../auth/credential-events.module';
+import { ChangeFeedModule } from '../change-feed/change-feed.module';
 import { ClientAuthenticator } from './client-authenticator';
 import { ClientDirectory } from './client-directory';
 import { OAuthClientEntity } from './oauth-client.entity';
 import { OAuthClientsController } from './oauth-clients.controller';
 import { OAuthClientsRepository } from './oauth-clients.repository';
 import { OAuthClientsService } from './oauth-clients.service';
+import { OAUTH_ERROR_FORMAT } from './oauth-error-format';
 import { OAuthController } from './oauth.controller';
 import { OAuthService } from './oauth.service';
 import { RevokedTokenEntity } from './revoked-token.entity';
@@ -16,10 +18,7 @@ import { TokenService } from './token.service';
 import { WellKnownController } from './well-known.controller';
 
 @Module({
-  imports: [
-    TypeOrmModule.forFeature([OAuthClientEntity, SigningKeyEntity, RevokedTokenEntity]),
-    CredentialEventsModule,
-  ],
+  imports: [TypeOrmModule.forFeature([OAuthClientEntity, SigningKeyEntity, RevokedTokenEntity]), ChangeFeedModule],
   controllers: [OAuthController, WellKnownController, OAuthClientsController],
   providers: [
     OAuthClientsRepository,
@@ -32,4 +31,8 @@ import { WellKnownController } from './well-known.controller';
   ],
   exports: [TokenService, SigningKeysService],
 })
-export class OAuthModule {}
+export class OAuthModule {
+  constructor() {
+    registerErrorFormat(OAUTH_ERROR_FORMAT);
+  }
+}

@@ -1,9 +1,9 @@
 import { clientPrincipal } from './client-principal';
 import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { Principal } from '../auth/principal';
-import { insufficientScope } from '../auth/auth.errors';
-import { isScope, Scope } from '../auth/scopes';
+import { Principal } from '../identity/principal';
+import { insufficientScope } from '../identity/identity.errors';
+import { isScope, Scope } from '../identity/scopes';
 import { ClientAuthenticator, FormBody, invalidClient } from './client-authenticator';
 import { OAuthClientEntity } from './oauth-client.entity';
 import { OAuthErrorCode, oauthError } from './oauth.errors';

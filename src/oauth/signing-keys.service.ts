@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, JWK, KeyObject } from 'jose';
 import { DataSource, IsNull, MoreThan, Repository } from 'typeorm';
-import { CredentialEventsService } from '../auth/credential-events.service';
+import { ChangeFeedService } from '../change-feed/change-feed.service';
 import { AdvisoryLock, withAdvisoryLock } from '../database/advisory-lock';
 import { SigningKeyEntity } from './signing-key.entity';
 
@@ -30,7 +30,7 @@ export class SigningKeysService implements OnApplicationBootstrap {
   constructor(
     @InjectRepository(SigningKeyEntity) private readonly repository: Repository<SigningKeyEntity>,
     private readonly dataSource: DataSource,
-    private readonly events: CredentialEventsService,
+    private readonly events: ChangeFeedService,
   ) {
     events.onChange((kind) => {
       if (kind === 'signing_key') void this.load();

@@ -3,9 +3,9 @@ import { ConfigService } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import { decodeProtectedHeader, JWTPayload, jwtVerify, SignJWT } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { CredentialEventsService } from '../auth/credential-events.service';
-import { Principal } from '../auth/principal';
-import { isScope, Scope } from '../auth/scopes';
+import { ChangeFeedService } from '../change-feed/change-feed.service';
+import { Principal } from '../identity/principal';
+import { isScope, Scope } from '../identity/scopes';
 import { Configuration } from '../config/configuration';
 import { ClientDirectory } from './client-directory';
 import { OAuthClientEntity } from './oauth-client.entity';
@@ -54,7 +54,7 @@ export class TokenService implements OnApplicationBootstrap {
     private readonly keys: SigningKeysService,
     private readonly clients: ClientDirectory,
     private readonly repository: OAuthClientsRepository,
-    private readonly events: CredentialEventsService,
+    private readonly events: ChangeFeedService,
     private readonly config: ConfigService<Configuration, true>,
   ) {
     events.onChange((kind, ref) => {

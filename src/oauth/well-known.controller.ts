@@ -1,7 +1,7 @@
 import { Controller, Get, Header, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { Public } from '../auth/auth.decorators';
-import { ALL_SCOPES } from '../auth/scopes';
+import { Public } from '../identity/access.decorators';
+import { ALL_SCOPES } from '../identity/scopes';
 import { SigningKeysService } from './signing-keys.service';
 import { TokenService } from './token.service';
 

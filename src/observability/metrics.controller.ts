@@ -2,8 +2,8 @@ import { Controller, Get, Header, Headers, VERSION_NEUTRAL } from '@nestjs/commo
 import { ConfigService } from '@nestjs/config';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { timingSafeEqual } from 'node:crypto';
-import { Public } from '../auth/auth.decorators';
-import { unauthorized } from '../auth/auth.errors';
+import { Public } from '../identity/access.decorators';
+import { unauthorized } from '../identity/identity.errors';
 import { Configuration } from '../config/configuration';
 import { MetricsService } from './metrics.service';
 

@@ -1,20 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError } from '../common/errors/domain.error';
-import { RateLimitErrorCode } from './rate-limit.errors';
-import { Decision, PolicyState, RateLimiterService } from './rate-limiter.service';
-
-/** `RateLimit-Policy` and `RateLimit` fields per draft-ietf-httpapi-ratelimit-headers-10. */
-export function rateLimitHeaders(policies: PolicyState[]): Record<string, string> {
-  return {
-    'RateLimit-Policy': policies
-      .map((policy) => `"${policy.name}";q=${policy.quota};w=${policy.windowSeconds}`)
-      .join(', '),
-    RateLimit: policies
-      .map((policy) => `"${policy.name}";r=${Math.max(0, policy.remaining)};t=${policy.resetSeconds}`)
-      .join(', '),
-  };
-}
+import { admitted, Decision, RateLimiterService } from './rate-limiter.service';
 
 /**
  * Runs after authentication (it is registered after the auth guard): limits every authenticated
@@ -31,24 +17,10 @@ export class RateLimitGuard implements CanActivate {
     if (!principal) return true;
     const reply = http.getResponse<FastifyReply>();
     const decision = this.limiter.check(principal);
-    if (decision instanceof Promise) return decision.then((settled) => enforceDecision(settled, reply));
-    return enforceDecision(decision, reply);
+    const apply = (settled: Decision) => {
+      void reply.headers(admitted(settled));
+      return true;
+    };
+    return decision instanceof Promise ? decision.then(apply) : apply(decision);
   }
-}
-
-/** Puts the limit fields on the response, or throws 429 when a limit refused the request. */
-export function enforceDecision(decision: Decision, reply: FastifyReply): true {
-  if (decision.policies.length === 0) return true;
-  const headers = rateLimitHeaders(decision.policies);
-  if (decision.allowed) {
-    void reply.headers(headers);
-    return true;
-  }
-  const exceeded = decision.exceeded!;
-  const code = exceeded.name === 'month' ? RateLimitErrorCode.QuotaExceeded : RateLimitErrorCode.RateLimited;
-  const message =
-    exceeded.name === 'month'
-      ? `The monthly quota of ${exceeded.quota} requests is used up; it resets at the start of next month (UTC).`
-      : `The rate limit of ${exceeded.quota} requests per minute is exceeded.`;
-  throw new DomainError(code, message, { retryAfterSeconds: exceeded.resetSeconds, headers });
 }

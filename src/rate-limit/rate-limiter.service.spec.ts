@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { ConfigService } from '@nestjs/config';
 import { RateLimiterAbstract, RateLimiterMemory } from 'rate-limiter-flexible';
 import { describe, expect, it } from 'vitest';
-import { Principal } from '../auth/principal';
+import { Principal } from '../identity/principal';
 import { Configuration } from '../config/configuration';
 import { Clock } from './clock';
 import { RateLimitStore } from './rate-limit-store';

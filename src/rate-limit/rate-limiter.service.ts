@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import { DomainError } from '../common/errors/domain.error';
 import { ConfigService } from '@nestjs/config';
 import { RateLimiterRes } from 'rate-limiter-flexible';
-import { Principal } from '../auth/principal';
+import { Principal } from '../identity/principal';
 import { Configuration } from '../config/configuration';
 import { Clock } from './clock';
+import { RateLimitErrorCode } from './rate-limit.errors';
 import { RateLimitStore } from './rate-limit-store';
 
 export interface PolicyState {
@@ -172,4 +174,34 @@ function decide(...states: (PolicyState | undefined)[]): Decision {
   const policies = states.filter((state): state is PolicyState => state !== undefined);
   const exceeded = policies.find((state) => state.remaining < 0);
   return exceeded ? { allowed: false, policies, exceeded: { ...exceeded, remaining: 0 } } : { allowed: true, policies };
+}
+
+/** `RateLimit-Policy` and `RateLimit` fields per draft-ietf-httpapi-ratelimit-headers-10. */
+export function rateLimitHeaders(policies: PolicyState[]): Record<string, string> {
+  if (policies.length === 0) return {};
+  return {
+    'RateLimit-Policy': policies
+      .map((policy) => `"${policy.name}";q=${policy.quota};w=${policy.windowSeconds}`)
+      .join(', '),
+    RateLimit: policies
+      .map((policy) => `"${policy.name}";r=${Math.max(0, policy.remaining)};t=${policy.resetSeconds}`)
+      .join(', '),
+  };
+}
+
+/**
+ * The limit fields to send with an admitted call; throws the 429 (`rate_limited` or `quota_exceeded`,
+ * with Retry-After and the same fields) for a refused one. Every protocol sends them its own way (HTTP
+ * headers, gRPC metadata).
+ */
+export function admitted(decision: Decision): Record<string, string> {
+  const headers = rateLimitHeaders(decision.policies);
+  if (decision.allowed) return headers;
+  const exceeded = decision.exceeded!;
+  const code = exceeded.name === 'month' ? RateLimitErrorCode.QuotaExceeded : RateLimitErrorCode.RateLimited;
+  const message =
+    exceeded.name === 'month'
+      ? `The monthly quota of ${exceeded.quota} requests is used up; it resets at the start of next month (UTC).`
+      : `The rate limit of ${exceeded.quota} requests per minute is exceeded.`;
+  throw new DomainError(code, message, { retryAfterSeconds: exceeded.resetSeconds, headers });
 }

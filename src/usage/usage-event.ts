@@ -1,3 +1,6 @@
+import type { CallContext } from '../common/request-context';
+import type { Principal } from '../identity/principal';
+
 /** One metered request (billing grade): what `usage_events` stores. */
 export interface UsageEvent {
   occurredAt: string;
@@ -26,4 +29,46 @@ export interface RecordedUsageEvent extends UsageEvent {
    * so only they go through the dedupe ledger. Absent (events spooled by an older version) counts as true.
    */
   requestIdFromClient?: boolean;
+}
+
+/** A finished call, as every protocol describes it to the meter. */
+export interface CompletedCall {
+  principal: Principal;
+  call: CallContext | undefined;
+  /** `v1`, `v2`, `oauth` (the surface it came in on). */
+  apiVersion: string;
+  method: string;
+  route: string;
+  requestId: string;
+  /** Whether the client chose the request id (only such ids are deduplicated). */
+  requestIdFromClient: boolean;
+  status: number;
+  latencyMs: number;
+  requestBytes: number;
+  responseBytes: number;
+}
+
+/** The usage event of a finished call, whatever protocol it came in on. */
+export function usageEventOf(completed: CompletedCall): RecordedUsageEvent {
+  const { principal, call, status, latencyMs } = completed;
+  return {
+    occurredAt: new Date(Date.now() - latencyMs).toISOString(),
+    requestId: completed.requestId,
+    requestIdFromClient: completed.requestIdFromClient,
+    principalType: principal.type,
+    principalId: principal.id,
+    apiVersion: completed.apiVersion,
+    method: completed.method,
+    route: completed.route,
+    model: call?.model ?? null,
+    modelVersion: call?.version ?? null,
+    status,
+    errorCode: status >= 400 ? (call?.errorCode ?? null) : null,
+    latencyMs,
+    queueMs: call?.queueMs ?? null,
+    inferMs: call?.inferMs ?? null,
+    requestBytes: completed.requestBytes,
+    responseBytes: completed.responseBytes,
+    batchItems: call?.batchItems ?? null,
+  };
 }

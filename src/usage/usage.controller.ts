@@ -1,9 +1,9 @@
 import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { CurrentPrincipal, Scopes } from '../auth/auth.decorators';
-import { Principal } from '../auth/principal';
-import { Scope } from '../auth/scopes';
+import { CurrentPrincipal, Scopes } from '../identity/access.decorators';
+import { Principal } from '../identity/principal';
+import { Scope } from '../identity/scopes';
 import { restrictedModels } from './usage-query.repository';
 import { UsageQueryService } from './usage-query.service';
 import { UsageEventsQueryDto, UsageQueryDto, UsageReportDto } from './usage.dto';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Scope } from '../../src/auth/scopes';
+import { Scope } from '../../src/identity/scopes';
 import { createAdminKey, eventually, issueApiKey } from '../support/credentials';
 import { ProbeModule } from '../support/probe.module';
 import { startTestApp, TestApp } from '../support/test-app';

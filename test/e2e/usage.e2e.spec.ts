@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Clock } from '../../src/rate-limit/clock';
-import { uuidV7 } from '../../src/observability/request-id';
+import { uuidV7 } from '../../src/common/request-id';
 import { UsageEventsRepository } from '../../src/usage/usage-events.repository';
 import { UsageRecorder } from '../../src/usage/usage-recorder.service';
 import { createAdminKey, issueApiKey } from '../support/credentials';

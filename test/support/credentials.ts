@@ -1,5 +1,5 @@
 import { ApiKeysService } from '../../src/api-keys/api-keys.service';
-import { Scope } from '../../src/auth/scopes';
+import { Scope } from '../../src/identity/scopes';
 import { TestApp } from './test-app';
 
 /** An admin API key (every scope), made the way `npm run cli -- create-admin-key` makes one. */

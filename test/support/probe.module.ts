@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Module, OnModuleInit, Post } from '@nestjs/common';
 import { IsInt, IsString, Min } from 'class-validator';
-import { Public, Scopes } from '../../src/auth/auth.decorators';
-import { Scope } from '../../src/auth/scopes';
+import { Public, Scopes } from '../../src/identity/access.decorators';
+import { Scope } from '../../src/identity/scopes';
 import { ShutdownService } from '../../src/lifecycle/shutdown.service';
 
 export class ProbeBody {

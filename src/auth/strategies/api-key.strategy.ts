@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { HeaderAPIKeyStrategy } from 'passport-headerapikey';
 import { ApiKeyAuthenticator } from '../../api-keys/api-key-authenticator';
-import { unauthorized } from '../auth.errors';
-import { Principal } from '../principal';
+import { unauthorized } from '../../identity/identity.errors';
+import { Principal } from '../../identity/principal';
 
 const REJECTIONS = {
   malformed: 'The API key is malformed.',

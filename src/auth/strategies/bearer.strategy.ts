@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-http-bearer';
 import { TokenService } from '../../oauth/token.service';
-import { unauthorized } from '../auth.errors';
-import { Principal } from '../principal';
+import { unauthorized } from '../../identity/identity.errors';
+import { Principal } from '../../identity/principal';
 
 /** `Authorization: Bearer <JWT>` → the client's principal (verified locally, no database). */
 @Injectable()

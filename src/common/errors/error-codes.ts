@@ -1,9 +1,9 @@
-import { RateLimitErrorCode } from '../../rate-limit/rate-limit.errors';
-import { ModelErrorCode } from '../../model-registry/model.errors';
-import { OAuthErrorCode } from '../../oauth/oauth.errors';
+import { registerErrorStatuses } from './domain.error';
+
 /**
- * Stable, machine-readable error codes (`code` in problem details). One enum per module; the
- * exception filter maps each code to an HTTP status with an exhaustive switch.
+ * The platform's generic error codes (`code` in problem details). Every module declares its own enum
+ * beside its code (ModelErrorCode, OAuthErrorCode, RateLimitErrorCode, ...) and registers their statuses
+ * the same way.
  */
 export enum CommonErrorCode {
   BadRequest = 'bad_request',
@@ -22,8 +22,28 @@ export enum CommonErrorCode {
   Unauthorized = 'unauthorized',
   Forbidden = 'forbidden',
   InsufficientScope = 'insufficient_scope',
+  TooManyRequests = 'too_many_requests',
   ServiceUnavailable = 'service_unavailable',
   InternalError = 'internal_error',
 }
 
-export type ErrorCode = CommonErrorCode | OAuthErrorCode | ModelErrorCode | RateLimitErrorCode;
+registerErrorStatuses({
+  [CommonErrorCode.BadRequest]: 400,
+  [CommonErrorCode.ValidationFailed]: 400,
+  [CommonErrorCode.InvalidJson]: 400,
+  [CommonErrorCode.InvalidCharacters]: 400,
+  [CommonErrorCode.Unauthorized]: 401,
+  [CommonErrorCode.Forbidden]: 403,
+  [CommonErrorCode.InsufficientScope]: 403,
+  [CommonErrorCode.NotFound]: 404,
+  [CommonErrorCode.MethodNotAllowed]: 405,
+  [CommonErrorCode.RequestTimeout]: 408,
+  [CommonErrorCode.Conflict]: 409,
+  [CommonErrorCode.PayloadTooLarge]: 413,
+  [CommonErrorCode.UriTooLong]: 414,
+  [CommonErrorCode.UnsupportedMediaType]: 415,
+  [CommonErrorCode.TooManyRequests]: 429,
+  [CommonErrorCode.HeaderFieldsTooLarge]: 431,
+  [CommonErrorCode.InternalError]: 500,
+  [CommonErrorCode.ServiceUnavailable]: 503,
+} satisfies Record<CommonErrorCode, number>);

@@ -1,7 +1,7 @@
 import { HttpException, NotFoundException } from '@nestjs/common';
-import { DomainError, DomainErrorOptions } from './domain.error';
-import { CommonErrorCode, ErrorCode } from './error-codes';
-import { codeOfStatus, statusOf } from './http-status';
+import { DomainError, DomainErrorOptions, ErrorCode, statusOfCode } from './domain.error';
+import { CommonErrorCode } from './error-codes';
+import { codeOfStatus } from './http-status';
 
 /** Any thrown value, reduced to what a response needs. `expose` is false for unexpected errors. */
 export interface NormalizedError {
@@ -50,7 +50,7 @@ const FASTIFY_ERRORS: Record<string, { code: ErrorCode; detail: string }> = {
 export function normalizeError(error: unknown): NormalizedError {
   if (error instanceof DomainError) {
     return {
-      status: statusOf(error.code),
+      status: error.status,
       code: error.code,
       detail: error.message,
       options: error.options,
@@ -88,7 +88,8 @@ export function normalizeError(error: unknown): NormalizedError {
 function fastifyError(error: unknown): NormalizedError | undefined {
   const candidate = error as FastifyLikeError | undefined;
   const known = candidate?.code ? FASTIFY_ERRORS[candidate.code] : undefined;
-  if (known) return { status: statusOf(known.code), code: known.code, detail: known.detail, options: {}, expose: true };
+  if (known)
+    return { status: statusOfCode(known.code)!, code: known.code, detail: known.detail, options: {}, expose: true };
   const status = candidate?.statusCode;
   if (status && status >= 400 && status < 500) {
     if (error instanceof SyntaxError) {

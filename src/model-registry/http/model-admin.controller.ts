@@ -1,0 +1,82 @@
+import { Body, Controller, Delete, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { IsDefined } from 'class-validator';
+import { ApiBody, ApiConflictResponse, ApiConsumes, ApiNotFoundResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, Scopes } from '../../identity/access.decorators';
+import { Principal } from '../../identity/principal';
+import { Scope } from '../../identity/scopes';
+import { ModelAdminService } from '../model-admin.service';
+import { ModelSummaryDto, ModelVersionDto } from './models.dto';
+
+export class SetAliasDto {
+  /** A version number (or, for `default`, another alias). */
+  @ApiProperty({ oneOf: [{ type: 'integer', minimum: 1 }, { type: 'string' }] })
+  @IsDefined()
+  version: number | string;
+}
+
+@ApiTags('admin: models')
+@Scopes(Scope.ModelsManage)
+@Controller({ path: 'admin/models', version: '1' })
+export class ModelAdminController {
+  constructor(private readonly admin: ModelAdminService) {}
+
+  /** Upload a new version as raw ONNX bytes; it is loaded before it is published. */
+  @Put(':name/versions/:version')
+  @HttpCode(201)
+  @ApiConsumes('application/octet-stream')
+  @ApiBody({ schema: { type: 'string', format: 'binary' } })
+  @ApiConflictResponse({ description: 'The version exists (versions are immutable).' })
+  uploadModelVersion(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name') name: string,
+    @Param('version') version: string,
+    @Body() body: unknown,
+  ): Promise<ModelVersionDto> {
+    return this.admin.uploadModelVersion(principal, name, version, body);
+  }
+
+  @Post(':name/versions/:version/load')
+  @HttpCode(200)
+  @ApiNotFoundResponse()
+  loadModelVersion(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name') name: string,
+    @Param('version') version: string,
+  ): Promise<ModelVersionDto> {
+    return this.admin.loadModelVersion(principal, name, version);
+  }
+
+  /** Stop serving a version (after its in-flight requests) on every instance; the file stays. */
+  @Post(':name/versions/:version/unload')
+  @HttpCode(200)
+  @ApiNotFoundResponse()
+  unloadModelVersion(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name') name: string,
+    @Param('version') version: string,
+  ): Promise<ModelVersionDto> {
+    return this.admin.unloadModelVersion(principal, name, version);
+  }
+
+  @Delete(':name/versions/:version')
+  @HttpCode(204)
+  @ApiNotFoundResponse()
+  deleteModelVersion(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name') name: string,
+    @Param('version') version: string,
+  ): Promise<void> {
+    return this.admin.deleteModelVersion(principal, name, version);
+  }
+
+  @Put(':name/aliases/:alias')
+  @ApiNotFoundResponse()
+  setModelAlias(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name') name: string,
+    @Param('alias') alias: string,
+    @Body() body: SetAliasDto,
+  ): Promise<ModelSummaryDto> {
+    return this.admin.setModelAlias(principal, name, alias, body?.version);
+  }
+}

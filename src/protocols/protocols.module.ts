@@ -1,0 +1,32 @@
+import { Module, OnModuleInit } from '@nestjs/common';
+import { registerErrorFormat } from '../common/errors/error-format';
+import { DataPlaneModule } from '../data-plane/data-plane.module';
+import { DocsService } from '../docs/docs.service';
+import { ModelRegistryModule } from '../model-registry/model-registry.module';
+import { contributeInferenceOperations } from './http/inference.docs';
+import { InferenceRoutes } from './http/inference.routes';
+import { ModelsController } from './v1/models.controller';
+import { PredictService } from './v1/predict.service';
+import { OIP_ERROR_FORMAT } from './v2/oip-error-format';
+import { OipController } from './v2/oip.controller';
+import { OipService } from './v2/oip.service';
+
+/**
+ * The protocol adapters over the data plane: the native `/v1` API (model metadata, predict) and the Open
+ * Inference Protocol on `/v2` (metadata, readiness, infer). Their inference routes are plain Fastify
+ * routes (InferenceRoutes, registered by app.factory.ts); the rest are controllers.
+ */
+@Module({
+  imports: [DataPlaneModule, ModelRegistryModule],
+  controllers: [ModelsController, OipController],
+  providers: [PredictService, OipService, InferenceRoutes],
+})
+export class ProtocolsModule implements OnModuleInit {
+  constructor(private readonly docs: DocsService) {
+    registerErrorFormat(OIP_ERROR_FORMAT);
+  }
+
+  onModuleInit(): void {
+    this.docs.addContributor(contributeInferenceOperations);
+  }
+}
