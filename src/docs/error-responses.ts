@@ -98,7 +98,7 @@ function closeRequestSchemas(document: OpenAPIObject): void {
 }
 
 /**
- * Makes the document tell every status each operation can return, each with its body schema (API.md,
+ * Makes the document tell every status each operation can return, each with its body schema (docs/API.md,
  * "Every response, every surface"): the errors every request may meet (bad input, headers too large,
  * path segments too long, authentication, limits, the database) are added where they apply, and an
  * error response without a body schema gets its surface's: problem details, `{error}` on `/v2`, RFC

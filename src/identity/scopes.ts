@@ -1,4 +1,4 @@
-/** Every scope a credential may carry (API.md, "Credentials and scopes"). */
+/** Every scope a credential may carry (docs/API.md, "Credentials and scopes"). */
 export enum Scope {
   ModelsRead = 'models:read',
   ModelsInfer = 'models:infer',

@@ -15,7 +15,7 @@ export interface RenderedError {
 }
 
 /**
- * How one surface answers errors (API.md, "Surfaces at a glance"): problem details by default, the Open
+ * How one surface answers errors (docs/API.md, "Surfaces at a glance"): problem details by default, the Open
  * Inference Protocol's `{error}` on `/v2`, RFC 6749 on `/oauth`, Terminus's body on `/health`. Each
  * protocol module registers its own; the error handler, the HTTP parser's error handler and the OpenAPI
  * document ask here which one a path speaks.

@@ -1,7 +1,7 @@
 import { DomainError } from '../errors/domain.error';
 import { CommonErrorCode } from '../errors/error-codes';
 
-/** JSON bodies may nest at most this deep (API.md, "Every response, every surface"). */
+/** JSON bodies may nest at most this deep (docs/API.md, "Every response, every surface"). */
 export const MAX_JSON_DEPTH = 64;
 
 declare global {

@@ -173,7 +173,7 @@ function operationName(name: string): string {
 }
 
 /**
- * The two `/v1` body forms (API.md): `{"inputs": {name: tensor}}` for any model, and for a single-input
+ * The two `/v1` body forms (docs/API.md): `{"inputs": {name: tensor}}` for any model, and for a single-input
  * model `{"instances": [row, ...]}`, the input's tensor itself.
  */
 function predictRequestSchema(inputs: TensorSpec[]): Schema {

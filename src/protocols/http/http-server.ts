@@ -107,7 +107,7 @@ function bodyTypeOf(method: string, routeUrl: string): string {
 
 /**
  * Whether a route takes a body of this Content-Type (checked before the body is read, so that a form or
- * a model-sized upload sent to a JSON route is a 415 at once: API.md, "Every response, every surface").
+ * a model-sized upload sent to a JSON route is a 415 at once: docs/API.md, "Every response, every surface").
  */
 function acceptsBody(method: string, routeUrl: string, contentType: string): boolean {
   const media = contentType.split(';', 1)[0].trim().toLowerCase();

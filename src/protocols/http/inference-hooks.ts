@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { INFERENCE_PATHS } from './inference.routes';
 
-/** `/v1` model routes and the `/v2` routes that succeed them (API.md: `Link: rel="successor-version"`). */
+/** `/v1` model routes and the `/v2` routes that succeed them (docs/docs/API.md: `Link: rel="successor-version"`). */
 const SUCCESSORS: Record<string, (params: Record<string, string>) => string> = {
   '/v1/models/:name': (p) => `/v2/models/${p.name}`,
   '/v1/models/:name/versions/:version': (p) => `/v2/models/${p.name}/versions/${p.version}`,
