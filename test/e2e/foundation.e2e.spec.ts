@@ -133,7 +133,7 @@ describe('Foundation', () => {
   describe('errors', () => {
     it('should answer an unknown /v1 route with problem details', async () => {
       const body = await expectProblem(await fetch(`${server.url}/v1/nothing-here`), 404, 'not_found');
-      // No route served it: the path is the client's text and is not echoed back (API.md, round 2).
+      // No route served it: the path is the client's text and is not echoed back (docs/API.md, round 2).
       expect(body).toMatchObject({ instance: `urn:modelgate:request:${body.requestId}`, title: 'Not Found' });
       expect(JSON.stringify(body)).not.toContain('nothing-here');
     });

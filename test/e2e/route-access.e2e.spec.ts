@@ -50,12 +50,20 @@ describe('Route access', () => {
   beforeAll(async () => {
     server = await startTestApp();
     const document = (await (await fetch(`${server.url}/docs/openapi.json`)).json()) as {
-      paths: Record<string, Record<string, { security?: unknown[] }>>;
+      paths: Record<
+        string,
+        Record<string, { security?: unknown[]; requestBody?: { content: Record<string, unknown> } }>
+      >;
     };
     operations = Object.entries(document.paths).flatMap(([path, item]) =>
       Object.entries(item).map(
         ([method, operation]) =>
-          [method.toUpperCase(), path, (operation.security?.length ?? 0) === 0] as [string, string, boolean],
+          [
+            method.toUpperCase(),
+            path,
+            (operation.security?.length ?? 0) === 0,
+            Object.keys(operation.requestBody?.content ?? {})[0],
+          ] as [string, string, boolean, string | undefined],
       ),
     );
   });
@@ -75,7 +83,7 @@ describe('Route access', () => {
     expect(both.map((route) => route.name)).toEqual([]);
   });
 
-  /** The routes API.md names as open (introspection and revocation take the client's own credentials). */
+  /** The routes docs/API.md names as open (introspection and revocation take the client's own credentials). */
   const OPEN = /^(\/health\/|\/v2$|\/v2\/health\/|\/\.well-known\/|\/oauth\/(token|introspect|revoke)$)/;
 
   it('should refuse a caller without credentials on every secured operation, and only on those', async () => {
