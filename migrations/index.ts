@@ -1,9 +1,14 @@
 import { MigrationInterface } from 'typeorm';
 import { Identity1795580429354 } from './1795580429354-Identity';
 import { Usage1795582000000 } from './1795582000000-Usage';
+import { UsageProtocol1796400000000 } from './1796400000000-UsageProtocol';
 
 /**
  * Every migration, in order. `npm run migration:generate -- migrations/<Name>` writes a new file;
  * add its class here (a test fails when a file in this folder is missing from the list).
  */
-export const migrations: (new () => MigrationInterface)[] = [Identity1795580429354, Usage1795582000000];
+export const migrations: (new () => MigrationInterface)[] = [
+  Identity1795580429354,
+  Usage1795582000000,
+  UsageProtocol1796400000000,
+];

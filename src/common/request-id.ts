@@ -6,7 +6,11 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 
 /** The caller's `X-Request-Id` when it is a sane token, otherwise a new UUIDv7. */
 export function requestIdOf(request: IncomingMessage): string {
-  const sent = sentRequestId(request);
+  return requestIdFrom(sentRequestId(request));
+}
+
+/** A request id the caller sent (any protocol) when it is a sane token, otherwise a new UUIDv7. */
+export function requestIdFrom(sent: string | undefined): string {
   return sent !== undefined && SANE_REQUEST_ID.test(sent) ? sent : uuidV7();
 }
 

@@ -3,6 +3,7 @@ import { AuthConfig, AuthEnv, toAuthConfig } from './auth.config';
 import { ConfigValidationError } from './config.errors';
 import { DatabaseConfig, DatabaseEnv, toDatabaseConfig } from './database.config';
 import { Env, validateNamespace } from './env';
+import { GrpcConfig, GrpcEnv, toGrpcConfig } from './grpc.config';
 import { ModelsConfig, ModelsEnv, toModelsConfig } from './models.config';
 import { toUsageConfig, UsageConfig, UsageEnv } from './usage.config';
 
@@ -13,6 +14,7 @@ export interface Configuration {
   auth: AuthConfig;
   models: ModelsConfig;
   usage: UsageConfig;
+  grpc: GrpcConfig;
 }
 
 /**
@@ -26,6 +28,7 @@ export function loadConfiguration(env: Env = process.env): Configuration {
   const auth = validateNamespace(AuthEnv, env, problems);
   const models = validateNamespace(ModelsEnv, env, problems);
   const usage = validateNamespace(UsageEnv, env, problems);
+  const grpc = toGrpcConfig(validateNamespace(GrpcEnv, env, problems), problems);
   if (problems.length > 0) throw new ConfigValidationError(problems);
   return {
     app: toAppConfig(app),
@@ -33,5 +36,6 @@ export function loadConfiguration(env: Env = process.env): Configuration {
     auth: toAuthConfig(auth),
     models: toModelsConfig(models),
     usage: toUsageConfig(usage),
+    grpc,
   };
 }

@@ -26,7 +26,8 @@ function shapeError(spec: TensorSpec, received: readonly number[], why = ''): Do
   );
 }
 
-function assertShape(spec: TensorSpec, shape: readonly number[], maxElements: number): number {
+/** Checks a shape against the spec (rank, fixed dimensions, element limit); the element count. */
+export function assertShape(spec: TensorSpec, shape: readonly number[], maxElements: number): number {
   if (shape.length !== spec.shape.length)
     throw shapeError(spec, shape, `rank ${shape.length} instead of ${spec.shape.length}`);
   shape.forEach((size, axis) => {

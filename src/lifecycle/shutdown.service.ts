@@ -16,6 +16,7 @@ export type FlushHook = () => Promise<void>;
 export class ShutdownService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(ShutdownService.name);
   private readonly hooks: { name: string; hook: FlushHook }[] = [];
+  private readonly servers: { name: string; drain: FlushHook }[] = [];
   private draining = false;
 
   constructor(
@@ -27,6 +28,14 @@ export class ShutdownService implements BeforeApplicationShutdown {
     return this.draining;
   }
 
+  /**
+   * Registers another server (gRPC) to drain beside the HTTP server: it stops taking calls, finishes
+   * those in flight (up to SHUTDOWN_TIMEOUT_MS), and only then do the flush hooks run.
+   */
+  registerServer(name: string, drain: FlushHook): void {
+    this.servers.push({ name, drain });
+  }
+
   /** Registers work that must finish before the process exits (e.g. writing buffered events). */
   registerFlushHook(name: string, hook: FlushHook): void {
     this.hooks.push({ name, hook });
@@ -35,7 +44,12 @@ export class ShutdownService implements BeforeApplicationShutdown {
   async beforeApplicationShutdown(signal?: string): Promise<void> {
     this.draining = true;
     this.logger.log(`Shutting down${signal ? ` on ${signal}` : ''}: draining in-flight requests`);
-    await this.closeHttpServer();
+    await Promise.all([
+      this.closeHttpServer(),
+      ...this.servers.map(({ name, drain }) =>
+        drain().catch((error: unknown) => this.logger.error({ err: error }, `Draining ${name} failed`)),
+      ),
+    ]);
     for (const { name, hook } of this.hooks) {
       try {
         await hook();

@@ -8,6 +8,8 @@ export interface UsageEvent {
   principalType: string;
   principalId: string;
   apiVersion: string;
+  /** `http` or `grpc`: the transport the call came in on. */
+  protocol: string;
   method: string;
   route: string;
   model: string | null;
@@ -37,6 +39,8 @@ export interface CompletedCall {
   call: CallContext | undefined;
   /** `v1`, `v2`, `oauth` (the surface it came in on). */
   apiVersion: string;
+  /** `http` or `grpc`. */
+  protocol: string;
   method: string;
   route: string;
   requestId: string;
@@ -58,6 +62,7 @@ export function usageEventOf(completed: CompletedCall): RecordedUsageEvent {
     principalType: principal.type,
     principalId: principal.id,
     apiVersion: completed.apiVersion,
+    protocol: completed.protocol,
     method: completed.method,
     route: completed.route,
     model: call?.model ?? null,

@@ -5,12 +5,14 @@ import { pgPool } from '../database/pg-pool';
 import { BUCKETS } from './latency-histogram';
 import { RecordedUsageEvent, UsageEvent } from './usage-event';
 
-const COLUMNS: [keyof UsageEvent, string, string][] = [
+/** Field, column, type, and the value of events written before the field existed (spool and journal files). */
+const COLUMNS: [keyof UsageEvent, string, string, string?][] = [
   ['occurredAt', 'occurred_at', 'timestamptz'],
   ['requestId', 'request_id', 'varchar'],
   ['principalType', 'principal_type', 'varchar'],
   ['principalId', 'principal_id', 'varchar'],
   ['apiVersion', 'api_version', 'varchar'],
+  ['protocol', 'protocol', 'varchar', `'http'`],
   ['method', 'method', 'varchar'],
   ['route', 'route', 'varchar'],
   ['model', 'model', 'varchar'],
@@ -39,7 +41,7 @@ const COLUMNS: [keyof UsageEvent, string, string][] = [
  */
 const insertBatchSql = (skipWritten: boolean) => `
 WITH incoming AS (
-  SELECT ${COLUMNS.map(([, column, type], index) => `(e->>${index})::${type} AS ${column}`).join(', ')},
+  SELECT ${COLUMNS.map(([, column, type, before], index) => (before ? `coalesce((e->>${index})::${type}, ${before})` : `(e->>${index})::${type}`) + ` AS ${column}`).join(', ')},
          coalesce((e->>${COLUMNS.length})::boolean, true) AS request_id_from_client
   FROM jsonb_array_elements($1::jsonb) AS e
 ),
@@ -61,30 +63,30 @@ inserted AS (
   INSERT INTO usage_events (${COLUMNS.map((column) => column[1]).join(', ')})
   SELECT ${COLUMNS.map((column) => column[1]).join(', ')} FROM fresh
   ${skipWritten ? 'ON CONFLICT DO NOTHING' : ''}
-  RETURNING occurred_at, principal_type, principal_id, model, model_version, status, latency_ms
+  RETURNING occurred_at, principal_type, principal_id, model, model_version, status, protocol, latency_ms
 ),
 per_bucket AS (
   SELECT date_trunc('hour', occurred_at) AS bucket, principal_type, principal_id,
-         coalesce(model, '') AS model, coalesce(model_version, '') AS model_version, status,
+         coalesce(model, '') AS model, coalesce(model_version, '') AS model_version, status, protocol,
          ${bucketSql('latency_ms')} AS latency_bucket, count(*) AS requests, sum(latency_ms) AS latency_sum_ms
   FROM inserted
-  GROUP BY 1, 2, 3, 4, 5, 6, 7
+  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
 ),
 hist AS (
-  SELECT bucket, principal_type, principal_id, model, model_version, status,
+  SELECT bucket, principal_type, principal_id, model, model_version, status, protocol,
          sum(requests)::bigint AS requests, CASE WHEN status >= 400 THEN sum(requests)::bigint ELSE 0 END AS errors,
          sum(latency_sum_ms) AS latency_sum_ms,
          array_agg(latency_bucket) AS buckets, array_agg(requests) AS counts
   FROM per_bucket
-  GROUP BY 1, 2, 3, 4, 5, 6
+  GROUP BY 1, 2, 3, 4, 5, 6, 7
 )
 INSERT INTO usage_rollups_hourly AS r
-  (bucket, principal_type, principal_id, model, model_version, status, requests, errors, latency_sum_ms, latency_histogram)
-SELECT bucket, principal_type, principal_id, model, model_version, status, requests, errors, latency_sum_ms,
+  (bucket, principal_type, principal_id, model, model_version, status, protocol, requests, errors, latency_sum_ms, latency_histogram)
+SELECT bucket, principal_type, principal_id, model, model_version, status, protocol, requests, errors, latency_sum_ms,
        (SELECT array_agg(coalesce((SELECT c FROM unnest(buckets, counts) AS u(b, c) WHERE b = i), 0)::int ORDER BY i)
         FROM generate_series(0, ${BUCKETS - 1}) i)
 FROM hist
-ON CONFLICT (bucket, principal_id, model, model_version, status) DO UPDATE SET
+ON CONFLICT (bucket, principal_id, model, model_version, status, protocol) DO UPDATE SET
   requests = r.requests + EXCLUDED.requests,
   errors = r.errors + EXCLUDED.errors,
   latency_sum_ms = r.latency_sum_ms + EXCLUDED.latency_sum_ms,

@@ -8,6 +8,7 @@ const GROUP_COLUMNS: Record<GroupField, string> = {
   model: 'model',
   version: 'model_version',
   status: 'status',
+  protocol: 'protocol',
 };
 
 export interface AggregateRow {
@@ -16,6 +17,7 @@ export interface AggregateRow {
   model?: string;
   model_version?: string;
   status?: number;
+  protocol?: string;
   requests: string;
   errors: string;
   latency_sum_ms: number;
@@ -112,7 +114,7 @@ export class UsageQueryRepository {
     }
     const rows = await this.dataSource.query<Record<string, unknown>[]>(
       `SELECT to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "occurredAt", request_id AS "requestId",
-              principal_type AS "principalType", principal_id AS "principalId", api_version AS "apiVersion", method, route, model,
+              principal_type AS "principalType", principal_id AS "principalId", api_version AS "apiVersion", protocol, method, route, model,
               model_version AS "modelVersion", status, error_code AS "errorCode", latency_ms AS "latencyMs", queue_ms AS "queueMs",
               infer_ms AS "inferMs", request_bytes AS "requestBytes", response_bytes AS "responseBytes", batch_items AS "batchItems"
        FROM usage_events WHERE ${conditions.join(' AND ')}

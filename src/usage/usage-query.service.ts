@@ -16,6 +16,7 @@ const CSV_COLUMNS: (keyof UsageEvent)[] = [
   'principalType',
   'principalId',
   'apiVersion',
+  'protocol',
   'method',
   'route',
   'model',
@@ -105,6 +106,7 @@ function toBucket(row: AggregateRow, groupBy: GroupField[]): UsageBucketDto {
   if (groupBy.includes('model')) bucket.model = row.model || null;
   if (groupBy.includes('version')) bucket.version = row.model_version || null;
   if (groupBy.includes('status')) bucket.status = Number(row.status);
+  if (groupBy.includes('protocol')) bucket.protocol = row.protocol;
   return bucket;
 }
 

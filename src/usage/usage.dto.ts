@@ -2,7 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 
-export const GROUP_FIELDS = ['principal', 'model', 'version', 'status'] as const;
+export const GROUP_FIELDS = ['principal', 'model', 'version', 'status', 'protocol'] as const;
 export type GroupField = (typeof GROUP_FIELDS)[number];
 
 export class UsageRangeDto {
@@ -25,10 +25,10 @@ export class UsageQueryDto extends UsageRangeDto {
   @IsIn(['hour', 'day'])
   granularity: 'hour' | 'day' = 'hour';
 
-  /** Comma-separated: principal, model, version, status. */
+  /** Comma-separated: principal, model, version, status, protocol (`http`, `grpc`). */
   @IsOptional()
-  @Matches(/^(principal|model|version|status)(,(principal|model|version|status))*$/, {
-    message: 'groupBy must be a comma-separated list of principal, model, version, status',
+  @Matches(/^(principal|model|version|status|protocol)(,(principal|model|version|status|protocol))*$/, {
+    message: 'groupBy must be a comma-separated list of principal, model, version, status, protocol',
   })
   groupBy?: string;
 }
@@ -69,6 +69,8 @@ export class UsageBucketDto {
   model?: string | null;
   version?: string | null;
   status?: number;
+  /** `http` or `grpc`. */
+  protocol?: string;
   requests: number;
   errors: number;
   avgLatencyMs: number;

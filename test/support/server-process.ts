@@ -47,6 +47,7 @@ export async function startServerProcess(
       HOST: '127.0.0.1',
       PORT: String(port),
       PUBLIC_URL: url,
+      GRPC_PORT: '0',
       ...(env.USAGE_JOURNAL_DIR ? {} : { USAGE_JOURNAL_DIR: join(scratch(), 'usage-journal') }),
       ...env,
     },

@@ -31,6 +31,7 @@ export async function startTestApp(env: Env = {}, options: CreateAppOptions = {}
     BOOTSTRAP_ADMIN_KEY: 'false',
     USAGE_JOURNAL_DIR: join(scratch, 'usage-journal'),
     USAGE_SPOOL_DIR: join(scratch, 'usage-spool'),
+    GRPC_PORT: '0',
     ...env,
   });
   const app = await createApp(configuration, options);

@@ -10,6 +10,7 @@ export function usageEvent(
     principalType: 'api_key',
     principalId: 'key-1',
     apiVersion: 'v1',
+    protocol: 'http',
     method: 'POST',
     route: '/v1/models/:name/predict',
     model: 'iris',

@@ -14,7 +14,8 @@ import { OAuthErrorCode } from '../../oauth/oauth.errors';
 import { MetricsService } from '../../observability/metrics.service';
 import { UsageRecorder } from '../../usage/usage-recorder.service';
 import { registerInferenceHooks } from './inference-hooks';
-import { InferenceRoutes } from './inference.routes';
+import { INFERENCE_PATHS, InferenceRoutes } from './inference.routes';
+import { INFERENCE_HEADER_LENGTH } from '../v2/oip-rest';
 import { registerUsageHook } from './usage-hook';
 
 /**
@@ -73,9 +74,10 @@ function configureFastify(fastify: FastifyInstance, configuration: Configuration
     request.routeUrl = request.routeOptions.url ?? '';
     void reply.header(REQUEST_ID_HEADER, request.id);
     if (urlHasNul(request.url)) return done(invalidText('The URL', 'a NUL byte'));
+    if (OIP_INFER_ROUTES.has(request.routeUrl)) readInferBodyAs(request.headers);
     const type = request.headers['content-type'];
     if (type !== undefined && request.routeUrl && !acceptsBody(request.method, request.routeUrl, type)) {
-      const expected = bodyTypeOf(request.method, request.routeUrl);
+      const expected = bodyTypesOf(request.method, request.routeUrl).join(' or ');
       // RFC 6749 §5.2: a token request of the wrong form is invalid_request (400), not a 415.
       const code = request.routeUrl.startsWith('/oauth/')
         ? OAuthErrorCode.InvalidRequest
@@ -95,14 +97,27 @@ function configureFastify(fastify: FastifyInstance, configuration: Configuration
   registerInferenceHooks(fastify);
 }
 
-/** Routes whose body is not JSON. */
-const NON_JSON_BODIES: Record<string, string> = {
-  'PUT /v1/admin/models/:name/versions/:version': 'application/octet-stream',
+/** Routes whose body is not (only) JSON. */
+const NON_JSON_BODIES: Record<string, string[]> = {
+  'PUT /v1/admin/models/:name/versions/:version': ['application/octet-stream'],
+  [`POST ${INFERENCE_PATHS.infer}`]: ['application/json', 'application/octet-stream'],
+  [`POST ${INFERENCE_PATHS.inferVersion}`]: ['application/json', 'application/octet-stream'],
 };
 
-function bodyTypeOf(method: string, routeUrl: string): string {
-  if (routeUrl.startsWith('/oauth/')) return 'application/x-www-form-urlencoded';
-  return NON_JSON_BODIES[`${method} ${routeUrl}`] ?? 'application/json';
+const OIP_INFER_ROUTES = new Set<string>([INFERENCE_PATHS.infer, INFERENCE_PATHS.inferVersion]);
+
+function bodyTypesOf(method: string, routeUrl: string): string[] {
+  if (routeUrl.startsWith('/oauth/')) return ['application/x-www-form-urlencoded'];
+  return NON_JSON_BODIES[`${method} ${routeUrl}`] ?? ['application/json'];
+}
+
+/**
+ * How a `/v2/.../infer` body is read: with Inference-Header-Content-Length as a JSON part followed by
+ * binary tensor data, whatever Content-Type says; without Content-Type as JSON (tritonclient sends none).
+ */
+function readInferBodyAs(headers: FastifyRequest['headers']): void {
+  if (headers[INFERENCE_HEADER_LENGTH] !== undefined) headers['content-type'] = 'application/octet-stream';
+  else headers['content-type'] ??= 'application/json';
 }
 
 /**
@@ -111,7 +126,7 @@ function bodyTypeOf(method: string, routeUrl: string): string {
  */
 function acceptsBody(method: string, routeUrl: string, contentType: string): boolean {
   const media = contentType.split(';', 1)[0].trim().toLowerCase();
-  return media === bodyTypeOf(method, routeUrl);
+  return bodyTypesOf(method, routeUrl).includes(media);
 }
 
 /** One metrics observation and one access-log line per request (health and metrics polls are not logged). */

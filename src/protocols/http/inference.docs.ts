@@ -20,6 +20,48 @@ function json(schema: string, description = '') {
   return { description, content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } } };
 }
 
+/**
+ * The binary form of `/v2` infer bodies (Triton's binary tensor data extension): the JSON, then each
+ * binary tensor's bytes; `Inference-Header-Content-Length` gives the JSON's length. Added to an
+ * operation's request and 200 response.
+ */
+export const OIP_BINARY = {
+  'application/octet-stream': {
+    schema: {
+      type: 'string',
+      format: 'binary',
+      description:
+        'The JSON inference request (or response), then the bytes of each tensor whose parameters give binary_data_size, in order; Inference-Header-Content-Length is the length of the JSON.',
+    },
+  },
+};
+
+export const INFERENCE_HEADER_PARAMETER = {
+  name: 'Inference-Header-Content-Length',
+  in: 'header',
+  required: false,
+  description: 'With a binary body: the length in bytes of its JSON part (binary tensor data extension).',
+  schema: { type: 'integer', minimum: 1 },
+};
+
+interface OperationLike {
+  parameters?: object[];
+  requestBody: { content: object };
+  responses: Record<string, { description?: string; content?: object }>;
+}
+
+function withBinary<T extends OperationLike>(operation: T): T {
+  return {
+    ...operation,
+    parameters: [...(operation.parameters ?? []), INFERENCE_HEADER_PARAMETER],
+    requestBody: { ...operation.requestBody, content: { ...operation.requestBody.content, ...OIP_BINARY } },
+    responses: {
+      ...operation.responses,
+      '200': { ...operation.responses['200'], content: { ...operation.responses['200'].content, ...OIP_BINARY } },
+    },
+  };
+}
+
 function operation(
   operationId: string,
   summary: string,
@@ -54,6 +96,10 @@ function operation(
  * model, with its own schemas, come from the model registry's contributor.
  */
 export function contributeInferenceOperations(document: OpenAPIObject): void {
+  // Each model's own /v2 operation (from the model registry's contributor) takes binary bodies too.
+  for (const [path, item] of Object.entries(document.paths)) {
+    if (/^\/v2\/models\/[^/{]+\/infer$/.test(path) && item.post) item.post = withBinary(item.post as never);
+  }
   // Exactly one of the two forms (the class lists both as optional fields).
   document.components!.schemas!.PredictRequestDto = {
     description: 'Exactly one of `inputs` or `instances` (the latter only for single-input models).',
@@ -109,23 +155,27 @@ export function contributeInferenceOperations(document: OpenAPIObject): void {
       ),
     },
     '/v2/models/{name}/infer': {
-      post: operation(
-        'infer',
-        'Open Inference Protocol inference',
-        v2,
-        [NAME],
-        'OipInferRequestDto',
-        'OipInferResponseDto',
+      post: withBinary(
+        operation(
+          'infer',
+          'Open Inference Protocol inference',
+          v2,
+          [NAME],
+          'OipInferRequestDto',
+          'OipInferResponseDto',
+        ),
       ),
     },
     '/v2/models/{name}/versions/{version}/infer': {
-      post: operation(
-        'inferVersion',
-        'Open Inference Protocol inference on a given version',
-        v2,
-        [NAME, VERSION],
-        'OipInferRequestDto',
-        'OipInferResponseDto',
+      post: withBinary(
+        operation(
+          'inferVersion',
+          'Open Inference Protocol inference on a given version',
+          v2,
+          [NAME, VERSION],
+          'OipInferRequestDto',
+          'OipInferResponseDto',
+        ),
       ),
     },
   });

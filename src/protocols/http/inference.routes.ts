@@ -1,10 +1,13 @@
 import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CallContext, usageContext } from '../../common/request-context';
 import { DataPlane } from '../../data-plane/data-plane.service';
 import { Principal } from '../../identity/principal';
+import { Configuration } from '../../config/configuration';
 import { Scope } from '../../identity/scopes';
 import { PredictService } from '../v1/predict.service';
+import { encodeResponse, INFERENCE_HEADER_LENGTH, parseBinaryRequest, parseJsonRequest } from '../v2/oip-rest';
 import { OipService } from '../v2/oip.service';
 
 interface InferenceParams {
@@ -12,7 +15,13 @@ interface InferenceParams {
   version?: string;
 }
 
-type Handler = (call: CallContext, principal: Principal, params: InferenceParams, body: unknown) => Promise<unknown>;
+type Handler = (
+  call: CallContext,
+  principal: Principal,
+  params: InferenceParams,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) => Promise<unknown>;
 
 const SCOPES = [Scope.ModelsInfer];
 
@@ -39,27 +48,54 @@ export class InferenceRoutes {
     private readonly plane: DataPlane,
     private readonly predictions: PredictService,
     private readonly oip: OipService,
+    private readonly config: ConfigService<Configuration, true>,
   ) {}
 
   register(fastify: FastifyInstance): void {
-    const predict: Handler = (call, principal, { name, version }, body) =>
-      this.predictions.predict(call, principal, name, version, body);
-    const infer: Handler = (call, principal, { name, version }, body) =>
-      this.oip.infer(call, principal, name, version, body);
+    const predict: Handler = (call, principal, { name, version }, request) =>
+      this.predictions.predict(call, principal, name, version, request.body);
+    const infer: Handler = (call, principal, params, request, reply) =>
+      this.infer(call, principal, params, request, reply);
     this.route(fastify, INFERENCE_PATHS.predict, predict);
     this.route(fastify, INFERENCE_PATHS.predictVersion, predict);
     this.route(fastify, INFERENCE_PATHS.infer, infer);
     this.route(fastify, INFERENCE_PATHS.inferVersion, infer);
   }
 
+  /**
+   * `/v2/.../infer`: a JSON body, or with Inference-Header-Content-Length a JSON part followed by binary
+   * tensor data (Triton's extension, tritonclient's default); outputs asked for in binary form come back
+   * the same way.
+   */
+  private async infer(
+    call: CallContext,
+    principal: Principal,
+    { name, version }: InferenceParams,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<unknown> {
+    const ready = this.oip.readyVersion(call, principal, name, version);
+    const headerLength = request.headers[INFERENCE_HEADER_LENGTH];
+    const body = request.body;
+    const parsed = Buffer.isBuffer(body)
+      ? parseBinaryRequest(body, typeof headerLength === 'string' ? headerLength : String(body.length))
+      : parseJsonRequest(body);
+    const encoded = encodeResponse(await this.oip.infer(call, ready, parsed));
+    if (!encoded.binary) return encoded.json;
+    void reply.header('Inference-Header-Content-Length', encoded.headerLength).type('application/octet-stream');
+    return encoded.binary;
+  }
+
   private route(fastify: FastifyInstance, url: string, handler: Handler): void {
-    fastify.post(url, async (request: FastifyRequest, reply: FastifyReply) => {
+    // A binary body of a /v2 request is limited like a JSON one (the octet-stream parser is set for uploads).
+    const bodyLimit = this.config.get('app', { infer: true }).bodyLimitBytes;
+    fastify.post(url, { bodyLimit }, async (request: FastifyRequest, reply: FastifyReply) => {
       // Set before the scope check, so that a 403 is metered to its principal.
       request.principal = await this.plane.authenticate(request.headers);
       const principal = this.plane.authorize(request.principal, SCOPES);
       const limits = this.plane.limit(principal);
       void reply.headers(limits instanceof Promise ? await limits : limits);
-      return handler(usageContext(request), principal, request.params as InferenceParams, request.body);
+      return handler(usageContext(request), principal, request.params as InferenceParams, request, reply);
     });
   }
 }

@@ -41,6 +41,7 @@ export function registerUsageHook(fastify: FastifyInstance, recorder: UsageRecor
       principal,
       call: request.usage,
       apiVersion: apiVersion(path),
+      protocol: 'http',
       method: request.method,
       route: request.routeUrl || path.slice(0, 200),
       requestId,

@@ -32,9 +32,11 @@ export class OipOutputTensorDto {
   @ApiProperty({ type: 'array', items: { type: 'integer', minimum: 0 } })
   shape: number[];
   datatype: string;
+  /** `binary_data_size` when the output follows the JSON as binary data (then `data` is absent). */
+  parameters?: Record<string, unknown>;
   /** Flat, row-major. */
-  @ApiProperty({ type: 'array', items: ELEMENT })
-  data: unknown[];
+  @ApiProperty({ type: 'array', items: ELEMENT, required: false })
+  data?: unknown[];
 }
 
 export class OipInferResponseDto {

@@ -6,8 +6,11 @@ import { CallContext } from '../../common/request-context';
 import { ModelErrorCode } from '../../model-registry/model.errors';
 import { version as platformVersion } from '../../common/version';
 import { DataPlane } from '../../data-plane/data-plane.service';
-import { OipInferResponseDto, OipModelMetadataDto } from './oip.dto';
-import { decodeDeclared, flatValues } from '../../data-plane/tensor-codec';
+import { OipDatatype } from '../../model-registry/runtime/datatypes';
+import { ModelVersion } from '../../model-registry/runtime/model-version';
+import { decodeRaw } from '../../data-plane/raw-tensors';
+import { decodeDeclared } from '../../data-plane/tensor-codec';
+import { OipModelMetadataDto } from './oip.dto';
 
 export const OIP_PLATFORM = 'onnx_onnxv1';
 
@@ -21,7 +24,7 @@ export class OipService {
   constructor(private readonly plane: DataPlane) {}
 
   serverMetadata(): { name: string; version: string; extensions: string[] } {
-    return { name: 'modelgate', version: platformVersion, extensions: [] };
+    return { name: 'modelgate', version: platformVersion, extensions: ['binary_tensor_data'] };
   }
 
   get serverReady(): boolean {
@@ -44,28 +47,36 @@ export class OipService {
     return { name, ready: this.plane.version(principal, name, reference).state === 'READY' };
   }
 
-  async infer(
-    call: CallContext,
-    principal: Principal,
-    name: string,
-    reference: string | undefined,
-    body: unknown,
-  ): Promise<OipInferResponseDto> {
-    const version = this.plane.readyVersion(call, principal, name, reference);
-    const { id, inputs, outputs: requested } = parseRequest(body);
+  /**
+   * The READY version a call names (404 for a model the caller may not see, 503 when not ready): first,
+   * before the transport reads the body, so that an unknown model is a 404 whatever the body holds.
+   */
+  readyVersion(call: CallContext, principal: Principal, name: string, reference: string | undefined): ModelVersion {
+    return this.plane.readyVersion(call, principal, name, reference);
+  }
+
+  /**
+   * Runs an inference request, whatever transport brought it (REST JSON or binary, gRPC): inputs with
+   * JSON-like `data` or `raw` bytes, the outputs asked for. The outputs come back as tensors with the
+   * form each was asked in (`binary`), for the transport to encode.
+   */
+  async infer(call: CallContext, version: ModelVersion, request: OipRequest): Promise<OipResult> {
+    const signature = version.signature!;
     this.plane.assertInputNames(
       version,
-      inputs.map((input) => input.name),
+      request.inputs.map((input) => input.name),
     );
+    const max = this.plane.maxTensorElements;
     const feeds: Record<string, Tensor> = {};
-    for (const spec of version.signature!.inputs) {
-      const input = inputs.find((candidate) => candidate.name === spec.name)!;
-      feeds[spec.name] = decodeDeclared(spec, input.datatype, input.shape, input.data, this.plane.maxTensorElements);
+    for (const spec of signature.inputs) {
+      const input = request.inputs.find((candidate) => candidate.name === spec.name)!;
+      feeds[spec.name] =
+        input.raw !== undefined
+          ? decodeRaw(spec, input.datatype, input.shape, input.raw, max)
+          : decodeDeclared(spec, input.datatype, input.shape, input.data, max);
     }
-    const outputNames = requested?.map((output) => output.name);
-    const unknown = outputNames?.filter(
-      (outputName) => !version.signature!.outputs.some((spec) => spec.name === outputName),
-    );
+    const outputNames = request.outputs?.map((output) => output.name);
+    const unknown = outputNames?.filter((outputName) => !signature.outputs.some((spec) => spec.name === outputName));
     if (unknown?.length)
       throw new DomainError(
         ModelErrorCode.UnknownOutput,
@@ -75,52 +86,49 @@ export class OipService {
     return {
       model_name: version.model,
       model_version: String(version.version),
-      ...(id !== undefined ? { id } : {}),
+      ...(request.id !== undefined ? { id: request.id } : {}),
       outputs: Object.entries(outputs).map(([outputName, tensor]) => ({
         name: outputName,
         shape: tensor.dims.map(Number),
-        datatype: version.signature!.outputs.find((spec) => spec.name === outputName)!.datatype,
-        data: flatValues(tensor),
+        datatype: signature.outputs.find((spec) => spec.name === outputName)!.datatype,
+        tensor,
+        binary: request.outputs?.find((output) => output.name === outputName)?.binary ?? request.binaryOutputs ?? false,
       })),
     };
   }
 }
 
-interface ParsedInput {
+/** An input tensor of an inference request: its values as JSON-like `data` (flat or nested) or `raw` bytes. */
+export interface OipInput {
   name: string;
   datatype: string;
   shape: unknown;
-  data: unknown;
+  data?: unknown;
+  raw?: Uint8Array;
 }
 
-function parseRequest(body: unknown): { id?: string; inputs: ParsedInput[]; outputs?: { name: string }[] } {
-  const invalid = (message: string) => new DomainError(ModelErrorCode.InvalidInput, message);
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw invalid('The body must be a JSON object with "inputs".');
-  const { id, inputs, outputs } = body as { id?: unknown; inputs?: unknown; outputs?: unknown };
-  if (id !== undefined && typeof id !== 'string') throw invalid('"id" must be a string.');
-  if (!Array.isArray(inputs) || inputs.length === 0) throw invalid('"inputs" must be a non-empty array of tensors.');
-  const parsed = inputs.map((input: unknown, index) => {
-    const tensor = input as Partial<ParsedInput> | null;
-    if (
-      typeof tensor !== 'object' ||
-      tensor === null ||
-      typeof tensor.name !== 'string' ||
-      typeof tensor.datatype !== 'string'
-    ) {
-      throw invalid(`inputs[${index}] needs "name", "shape", "datatype" and "data".`);
-    }
-    if (tensor.shape === undefined || tensor.data === undefined)
-      throw invalid(`Input "${tensor.name.slice(0, 64)}" needs "shape" and "data".`);
-    return tensor as ParsedInput;
-  });
-  const names = parsed.map((input) => input.name);
-  if (new Set(names).size !== names.length) throw invalid('Each input may appear once.');
-  if (
-    outputs !== undefined &&
-    (!Array.isArray(outputs) || !outputs.every((output) => typeof (output as { name?: unknown })?.name === 'string'))
-  ) {
-    throw invalid('"outputs" must be an array of {"name"}.');
-  }
-  return { id, inputs: parsed, outputs: outputs as { name: string }[] | undefined };
+/** An inference request, as every transport of the Open Inference Protocol describes it. */
+export interface OipRequest {
+  id?: string;
+  inputs: OipInput[];
+  /** The outputs asked for (all when absent), each in binary form or not. */
+  outputs?: { name: string; binary?: boolean }[];
+  /** Every output in binary form unless an output says otherwise (`binary_data_output`). */
+  binaryOutputs?: boolean;
+}
+
+export interface OipOutput {
+  name: string;
+  datatype: OipDatatype;
+  shape: number[];
+  tensor: Tensor;
+  /** Asked for in binary form. */
+  binary: boolean;
+}
+
+export interface OipResult {
+  model_name: string;
+  model_version: string;
+  id?: string;
+  outputs: OipOutput[];
 }
