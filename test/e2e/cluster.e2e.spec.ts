@@ -1,7 +1,9 @@
 import { get } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { eventually } from '../support/credentials';
-import { startServerProcess } from '../support/server-process';
+import { status } from '@grpc/grpc-js';
+import { GrpcTestClient } from '../support/grpc-client';
+import { freePort, startServerProcess } from '../support/server-process';
 
 const withRealPostgres = process.env.DATABASE_URL ? describe : describe.skip;
 
@@ -57,6 +59,38 @@ withRealPostgres('Cluster of worker processes', () => {
           )?.[1];
         expect(Number(count)).toBe(requests);
       }
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('should serve gRPC from every worker too', async () => {
+    const port = await freePort();
+    const server = await startServerProcess({
+      DATABASE_URL: process.env.DATABASE_URL!,
+      WORKERS: '2',
+      BOOTSTRAP_ADMIN_KEY: 'false',
+      LOG_LEVEL: 'info',
+      GRPC_PORT: String(port),
+      GRPC_HOST: '127.0.0.1',
+    });
+    try {
+      const servedBy = () =>
+        new Set(
+          server
+            .output()
+            .split('\n')
+            .filter((line) => line.includes('"route":"/inference.GRPCInferenceService/ModelMetadata"'))
+            .map((line) => (JSON.parse(line) as { pid: number }).pid),
+        );
+      // A new channel (a new connection) each time: the cluster hands connections to the workers in turn.
+      await eventually(async () => {
+        const client = new GrpcTestClient(`127.0.0.1:${port}`);
+        const { error } = await client.call('ModelMetadata', { name: 'iris' });
+        client.close();
+        expect(error?.code).toBe(status.UNAUTHENTICATED);
+        return servedBy().size === 2;
+      }, 30_000);
     } finally {
       await server.stop();
     }

@@ -1,14 +1,14 @@
 import { credentials, status } from '@grpc/grpc-js';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageRecorder } from '../../src/usage/usage-recorder.service';
-import { createAdminKey, issueApiKey, registerClient } from '../support/credentials';
+import { createAdminKey, eventually, issueApiKey, registerClient } from '../support/credentials';
 import { GrpcTestClient } from '../support/grpc-client';
 import { copyModels } from '../support/models';
-import { freePort } from '../support/server-process';
+import { DIST_CLI, freePort, startServerProcess } from '../support/server-process';
 import { startTestApp, TestApp } from '../support/test-app';
 
 const ROWS = [
@@ -324,6 +324,65 @@ describe('gRPC (inference.GRPCInferenceService)', () => {
     const csv = await (await asAdmin(`/v1/admin/usage/events?principalId=${metered.id}&format=csv`)).text();
     expect(csv.split('\n')[0].split(',')).toContain('protocol');
     expect(csv).toContain(',grpc,');
+  });
+});
+
+describe('gRPC at shutdown', () => {
+  it('should finish the calls in flight on SIGTERM before the process stops', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'modelgate-grpc-drain-'));
+    const port = await freePort();
+    const env = {
+      EMBEDDED_DATA_DIR: join(scratch, 'db'),
+      ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+      BOOTSTRAP_ADMIN_KEY: 'false',
+      LOG_LEVEL: 'info',
+      WORKERS: '1',
+    };
+    const cli = spawnSync(process.execPath, [DIST_CLI, 'create-admin-key'], {
+      env: { PATH: process.env.PATH, ...env },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(cli.status, cli.stderr).toBe(0);
+    const server = await startServerProcess({ ...env, GRPC_PORT: String(port), GRPC_HOST: '127.0.0.1' });
+    const client = new GrpcTestClient(`127.0.0.1:${port}`);
+    try {
+      const partner = await issueApiKey({ url: server.url } as TestApp, cli.stdout.trim(), {
+        scopes: ['models:infer'],
+      });
+      expect((await client.call('ServerLive', {})).response).toEqual({ live: true }); // the channel is up
+      const rows = 400;
+      const request = {
+        model_name: 'mlp',
+        inputs: [{ name: 'input', datatype: 'FP32', shape: [String(rows), '784'] }],
+        raw_input_contents: [floats(new Array<number>(rows * 784).fill(0.5))],
+      };
+      const calls = Array.from({ length: 40 }, () =>
+        client.call<InferResponse>('ModelInfer', request, { 'x-api-key': partner.key }),
+      );
+      const completed = () =>
+        server
+          .output()
+          .split('\n')
+          .filter((line) => line.includes('"msg":"call completed"')).length;
+      await eventually(() => Promise.resolve(completed() >= 2), 20_000);
+      const stopped = server.stop();
+      const results = await Promise.all(calls);
+      expect([0, 'SIGTERM']).toContain(await stopped); // Nest re-raises the signal once closed
+      // A call is answered, or refused before it started (the server takes no new calls once draining):
+      // none that started is cut off.
+      const codes = results.map((result) => result.error?.code ?? status.OK);
+      expect(codes.every((code) => code === status.OK || code === status.UNAVAILABLE)).toBe(true);
+      const lines = server.output().split('\n');
+      const stoppingAt = lines.findIndex((line) => line.includes('Shutting down on SIGTERM'));
+      const answeredAfter = lines.slice(stoppingAt).filter((line) => line.includes('"msg":"call completed"'));
+      expect(answeredAfter.length, 'calls in flight at SIGTERM were finished').toBeGreaterThan(0);
+      expect(answeredAfter.every((line) => line.includes('"statusCode":200'))).toBe(true);
+    } finally {
+      client.close();
+      await server.stop();
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 });
 

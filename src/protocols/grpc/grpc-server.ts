@@ -5,6 +5,7 @@ import {
   ServerCredentials,
   ServerUnaryCall,
   ServiceDefinition,
+  status as Status,
   UntypedServiceImplementation,
   loadPackageDefinition,
 } from '@grpc/grpc-js';
@@ -13,6 +14,7 @@ import { ReflectionService } from '@grpc/reflection';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { HealthImplementation, protoPath as HEALTH_PROTO } from 'grpc-health-check';
+import { PinoLogger } from 'nestjs-pino';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CallContext } from '../../common/request-context';
@@ -26,7 +28,7 @@ import { usageEventOf } from '../../usage/usage-event';
 import { UsageRecorder } from '../../usage/usage-recorder.service';
 import { OipService } from '../v2/oip.service';
 import { inferResponseOf, ModelInferRequest, oipRequestOf } from './grpc-messages';
-import { grpcErrorOf } from './grpc-status';
+import { grpcCodeOf, grpcErrorOf } from './grpc-status';
 
 export const INFERENCE_PROTO = join(__dirname, 'proto', 'grpc_predict_v2.proto');
 const SERVICE = 'inference.GRPCInferenceService';
@@ -193,6 +195,7 @@ export class GrpcServer implements OnApplicationBootstrap, OnApplicationShutdown
       const handled: Handled = { context: {}, bytesIn: 0, bytesOut: 0 };
       const finish = (status: number, answer: () => void) => {
         const principal = handled.principal;
+        logCall(requestId, route, status, performance.now() - started, principal);
         if (!principal) return answer();
         this.recorder.record(
           usageEventOf({
@@ -229,6 +232,24 @@ export class GrpcServer implements OnApplicationBootstrap, OnApplicationShutdown
       );
     };
   }
+}
+
+/** One access-log line per call, as the HTTP server writes one per request. */
+function logCall(requestId: string, route: string, status: number, elapsedMs: number, principal?: Principal): void {
+  const level = status >= 500 ? 'error' : 'info';
+  if (!PinoLogger.root.isLevelEnabled(level)) return;
+  PinoLogger.root[level](
+    {
+      requestId,
+      protocol: 'grpc',
+      route,
+      statusCode: status,
+      grpcCode: status === 200 ? Status.OK : grpcCodeOf(status),
+      responseTimeMs: Math.round(elapsedMs * 100) / 100,
+      principal: principal ? { type: principal.type, id: principal.id } : undefined,
+    },
+    'call completed',
+  );
 }
 
 /** The credentials of a call, from its metadata, as the data plane reads them (a header map). */
