@@ -3,11 +3,13 @@ declare module 'autocannon' {
   interface Options {
     url: string;
     method?: 'GET' | 'POST' | 'PUT';
-    body?: string;
+    body?: string | Buffer;
     headers?: Record<string, string>;
     connections?: number;
     pipelining?: number;
     duration?: number;
+    /** Requests per second across all connections (a fixed-rate load). */
+    overallRate?: number;
   }
   interface Histogram {
     p50: number;

@@ -1,6 +1,6 @@
 import autocannon from 'autocannon';
 import { ChildProcess, execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -21,7 +21,7 @@ export interface LoadResult {
 
 export interface LoadSpec {
   url: string;
-  body: string;
+  body: string | Buffer;
   headers?: Record<string, string>;
   connections: number;
   durationSeconds: number;
@@ -29,6 +29,8 @@ export interface LoadSpec {
   /** Drive `warmupSeconds` first and leave them out (JIT, sessions, caches, heaps); default true. */
   warmup?: boolean;
   warmupSeconds: number;
+  /** A gRPC call (`body` is one length-prefixed message), driven by h2load over HTTP/2. */
+  grpc?: boolean;
 }
 
 export type LoadGenerator = 'wrk' | 'autocannon';
@@ -37,6 +39,11 @@ export type LoadGenerator = 'wrk' | 'autocannon';
 export function chooseLoadGenerator(requested = process.env.BENCH_LOAD_GENERATOR): LoadGenerator {
   if (requested === 'autocannon' || requested === 'wrk') return requested;
   return spawnSync('wrk', ['--version']).error ? 'autocannon' : 'wrk';
+}
+
+/** Whether h2load (Debian's nghttp2-client) is there to drive gRPC. */
+export function hasH2load(): boolean {
+  return !spawnSync('h2load', ['--version']).error;
 }
 
 interface Sample {
@@ -51,7 +58,7 @@ type Driver = (spec: LoadSpec, durationSeconds: number) => Promise<Sample>;
 
 /** Drives one endpoint (after a warm-up) and measures the server's CPU over the same window. */
 export async function runLoad(spec: LoadSpec, generator: LoadGenerator): Promise<LoadResult> {
-  const drive: Driver = generator === 'wrk' ? driveWrk : driveAutocannon;
+  const drive: Driver = spec.grpc ? driveH2load : generator === 'wrk' ? driveWrk : driveAutocannon;
   const warmup = spec.warmup === false ? undefined : await drive(spec, spec.warmupSeconds);
   const cpuBefore = processTreeCpuSeconds(spec.server.pid!);
   const sample = await drive(spec, spec.durationSeconds);
@@ -65,6 +72,34 @@ export async function runLoad(spec: LoadSpec, generator: LoadGenerator): Promise
     non2xx: sample.non2xx,
     errors: sample.errors,
     cpuMicrosPerRequest: sample.requests > 0 ? (cpuSeconds * 1e6) / sample.requests : 0,
+  };
+}
+
+/**
+ * An open-loop load at a fixed rate (autocannon's overallRate), for latency at a given load rather than
+ * at saturation: the p99 a client sees when the server is not its bottleneck.
+ */
+export async function runAtRate(spec: LoadSpec, requestsPerSecond: number): Promise<LoadResult> {
+  const cpuBefore = processTreeCpuSeconds(spec.server.pid!);
+  const result = await autocannon({
+    url: spec.url,
+    method: 'POST',
+    body: spec.body,
+    headers: { 'content-type': 'application/json', ...spec.headers },
+    connections: spec.connections,
+    overallRate: Math.max(1, Math.round(requestsPerSecond)),
+    duration: spec.durationSeconds,
+  });
+  const cpuSeconds = processTreeCpuSeconds(spec.server.pid!) - cpuBefore;
+  return {
+    requestsPerSecond: result.requests.total / spec.durationSeconds,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    requests: result.requests.total,
+    responses: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    cpuMicrosPerRequest: result.requests.total > 0 ? (cpuSeconds * 1e6) / result.requests.total : 0,
   };
 }
 
@@ -93,12 +128,17 @@ const run = promisify(execFile);
 async function driveWrk(spec: LoadSpec, durationSeconds: number): Promise<Sample> {
   const dir = mkdtempSync(join(tmpdir(), 'modelgate-wrk-'));
   const script = join(dir, 'post.lua');
+  const bodyFile = join(dir, 'body.bin');
+  writeFileSync(bodyFile, spec.body);
   const headers = { 'Content-Type': 'application/json', ...spec.headers };
   writeFileSync(
     script,
     [
       'wrk.method = "POST"',
-      `wrk.body = ${luaString(spec.body)}`,
+      // Read from a file: binary bodies (the OIP binary extension) have bytes a Lua literal would mangle.
+      `local file = io.open(${luaString(bodyFile)}, "rb")`,
+      'wrk.body = file:read("*all")',
+      'file:close()',
       ...Object.entries(headers).map(([name, value]) => `wrk.headers[${luaString(name)}] = ${luaString(value)}`),
     ].join('\n'),
   );
@@ -133,4 +173,58 @@ export function parseWrk(report: string): Sample {
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(report);
   const errors = socket ? socket.slice(1).reduce((sum, count) => sum + Number(count), 0) : 0;
   return { requests, p50Ms: percentile(50), p99Ms: percentile(99), non2xx, errors };
+}
+
+/**
+ * gRPC with h2load (nghttp2, in C like wrk): one stream at a time on each of `connections` HTTP/2
+ * connections, the same unary call each time. h2load counts HTTP/2 responses, not gRPC statuses: the
+ * bench checks the calls' statuses apart (a call before and after, and the metered errors).
+ */
+async function driveH2load(spec: LoadSpec, durationSeconds: number): Promise<Sample> {
+  const dir = mkdtempSync(join(tmpdir(), 'modelgate-h2load-'));
+  const bodyFile = join(dir, 'call.bin');
+  const logFile = join(dir, 'requests.log');
+  writeFileSync(bodyFile, spec.body);
+  const headers = { 'content-type': 'application/grpc', te: 'trailers', ...spec.headers };
+  try {
+    const { stdout } = await run(
+      'h2load',
+      [
+        '-t1',
+        `-c${spec.connections}`,
+        '-m1',
+        `-D${durationSeconds}`,
+        '-d',
+        bodyFile,
+        '--log-file',
+        logFile,
+        ...Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]),
+        spec.url,
+      ],
+      { maxBuffer: 1 << 22 },
+    );
+    // The log: one line per request, "start time (µs), status, duration (µs)".
+    const durations = readFileSync(logFile, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.split('\t'))
+      .filter(([, httpStatus]) => httpStatus === '200')
+      .map(([, , micros]) => Number(micros) / 1000)
+      .sort((a, b) => a - b);
+    const at = (p: number) =>
+      durations[Math.min(durations.length - 1, Math.floor((p / 100) * durations.length))] ?? NaN;
+    const done = /requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored/.exec(
+      stdout,
+    );
+    return {
+      requests: durations.length,
+      p50Ms: at(50),
+      p99Ms: at(99),
+      non2xx: done ? Number(done[1]) - Number(done[2]) : 0,
+      errors: done ? Number(done[3]) + Number(done[4]) : 0,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -1,55 +1,115 @@
 /**
- * `npm run bench`: the platform (full auth, validation, usage metering) against a bare node:http +
- * ONNX Runtime server on the same models, measured in the same run with the same load generator,
- * beside in-process raw ONNX Runtime figures. Uses DATABASE_URL when set, else a fresh embedded database.
+ * `npm run bench`: the platform (full auth, validation, limits, usage metering with its journal) against
+ * a bare node:http + ONNX Runtime server on the same models, measured the way users would see it:
+ * - the bare server runs with as many processes as the platform (the baseline of the targets), and with
+ *   one as an extra row;
+ * - request bodies are what real clients send: float32 values printed as doubles, 16-17 significant
+ *   digits (`0.07450000196695328`, as NumPy/Python print them); two-decimal bodies are an extra row;
+ * - JSON REST at 32 and 64 connections, binary REST (the OIP binary tensor extension) and gRPC (h2load);
+ * - the platform without its usage journal, beside, for the journal's cost;
+ * - iris's p99 at half the platform's own maximum throughput (a fixed rate, autocannon);
+ * - every response's usage event, counted after a restart (lost events fail the run).
+ * Rounds alternate between the servers, so that each ratio compares measurements minutes apart at most;
+ * the median of the rounds' ratios is the result, printed against the targets with pass/fail.
  *
- * Each model is measured in BENCH_ROUNDS (default 3) alternating rounds of platform and bare servers, so
- * that each ratio compares measurements minutes apart at most; the median ratio is the result.
- *
- * Env: BENCH_DURATION (seconds per measurement, default 5), BENCH_WARMUP (seconds of load before a
- * server's first measurement, default 5), BENCH_CONNECTIONS (default 64),
- * BENCH_LOAD_GENERATOR (wrk or autocannon; default wrk when installed), and any platform setting
- * (WORKERS, DATABASE_URL, ...). The bare server is measured as one process (the targets' baseline)
- * and, when the platform runs several, with as many processes. A metered count above the responses received is
- * expected: the server finishes requests the load generator stopped waiting for.
- *
- * The usage journal's cost (USAGE_JOURNAL, a write before each response) is measured beside: a second
- * platform with the journal off, on its own port and database, in the same alternating rounds.
+ * Env: BENCH_DURATION (seconds per measurement, 5), BENCH_WARMUP (seconds before a server's first
+ * measurement, 5), BENCH_ROUNDS (3), BENCH_LOAD_GENERATOR (wrk or autocannon), and any platform setting
+ * (WORKERS, DATABASE_URL, ...). Uses DATABASE_URL when set, else a fresh embedded database.
  */
+import { credentials, loadPackageDefinition, Metadata, ServiceError } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
 import { ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { AddressInfo, createServer } from 'node:net';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import * as protobuf from 'protobufjs';
 import { SERVER_V8_FLAGS } from '../src/cluster';
-import { chooseLoadGenerator, LoadResult, runLoad } from './load';
+import { chooseLoadGenerator, hasH2load, LoadResult, runAtRate, runLoad } from './load';
 import { measureRawOrt, RawOrtFigures } from './raw-ort';
 
 const ROOT = resolve(__dirname, '..', '..');
 const MAIN = join(ROOT, 'dist', 'src', 'main.js');
 const CLI = join(ROOT, 'dist', 'src', 'cli.js');
+const PROTO = join(ROOT, 'dist', 'src', 'protocols', 'grpc', 'proto', 'grpc_predict_v2.proto');
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 // Long enough for every server to reach its steady speed: with 2 s the platform's first round was
 // often its slowest.
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const GENERATOR = chooseLoadGenerator();
+const GRPC = hasH2load();
 
 interface BenchModel {
   name: string;
   features: number;
-  batchedTarget: boolean;
+  /** Targets: against the bare server with as many processes, JSON REST with real bodies. */
+  jsonTarget: number;
+  /** Binary REST or gRPC against the bare JSON server (the MLP only). */
+  binaryTarget?: number;
 }
 
 const MODELS: BenchModel[] = [
-  { name: 'iris', features: 4, batchedTarget: false },
-  { name: 'mlp', features: 784, batchedTarget: true },
+  { name: 'iris', features: 4, jsonTarget: 0.8 },
+  { name: 'mlp', features: 784, jsonTarget: 2.0, binaryTarget: 3.0 },
 ];
+const P99_TARGET_MS = 5;
 
-function requestBody(features: number): string {
-  const row = Array.from({ length: features }, (_, index) => Number(((index * 7919) % 100) / 20).toFixed(2));
-  return `{"inputs":{"input":[[${row.join(',')}]]}}`;
+/** One row's features: iris's real measurements, else pseudo-random values in [0, 1). */
+function features(model: BenchModel): number[] {
+  if (model.name === 'iris') return [5.1, 3.5, 1.4, 0.2];
+  let seed = 20261202;
+  return Array.from({ length: model.features }, () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  });
+}
+
+/** The row as a client holding float32 values prints it: each widened to a double, 16-17 digits. */
+function realBody(model: BenchModel): string {
+  return `{"inputs":{"input":[[${features(model)
+    .map((value) => String(Math.fround(value)))
+    .join(',')}]]}}`;
+}
+
+/** The same row with two decimals (the easy case of the JSON parser's fast path). */
+function shortBody(model: BenchModel): string {
+  return `{"inputs":{"input":[[${features(model)
+    .map((value) => value.toFixed(2))
+    .join(',')}]]}}`;
+}
+
+/** Binary REST: the OIP JSON with binary_data_size, then the float32 bytes; outputs back as binary. */
+function binaryBody(model: BenchModel): { body: Buffer; headerLength: number } {
+  const raw = Buffer.from(new Float32Array(features(model)).buffer);
+  const header = Buffer.from(
+    JSON.stringify({
+      inputs: [
+        { name: 'input', shape: [1, model.features], datatype: 'FP32', parameters: { binary_data_size: raw.length } },
+      ],
+      parameters: { binary_data_output: true },
+    }),
+  );
+  return { body: Buffer.concat([header, raw]), headerLength: header.length };
+}
+
+/** One gRPC ModelInfer message, length-prefixed as on the wire (uncompressed). */
+function grpcBody(model: BenchModel): Buffer {
+  // keepCase: the proto's own field names (protobufjs would expect camelCase ones otherwise).
+  const type = new protobuf.Root().loadSync(PROTO, { keepCase: true }).lookupType('inference.ModelInferRequest');
+  const message = type
+    .encode(
+      type.create({
+        model_name: model.name,
+        inputs: [{ name: 'input', datatype: 'FP32', shape: [1, model.features] }],
+        raw_input_contents: [Buffer.from(new Float32Array(features(model)).buffer)],
+      }),
+    )
+    .finish();
+  const frame = Buffer.alloc(5 + message.length);
+  frame.writeUInt32BE(message.length, 1);
+  Buffer.from(message).copy(frame, 5);
+  return frame;
 }
 
 async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
@@ -66,7 +126,7 @@ async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
 }
 
 async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   await exited;
@@ -98,13 +158,54 @@ async function createPartnerKey(base: string, adminKey: string): Promise<{ id: s
   return (await response.json()) as { id: string; key: string };
 }
 
-async function meteredRequests(base: string, adminKey: string, principalId: string, from: string): Promise<number> {
+/** What the usage report counts for the principal: requests, and those that failed (by protocol too). */
+async function metered(base: string, adminKey: string, principalId: string, from: string) {
   const to = new Date(Date.now() + 3_600_000).toISOString();
-  const query = new URLSearchParams({ from, to, granularity: 'day', groupBy: 'principal' });
+  const query = new URLSearchParams({ from, to, granularity: 'day', groupBy: 'principal,protocol' });
   const response = await fetch(`${base}/v1/admin/usage?${query.toString()}`, { headers: { 'x-api-key': adminKey } });
   if (!response.ok) throw new Error(`usage query failed: ${response.status} ${await response.text()}`);
-  const body = (await response.json()) as { items: { principalId?: string; requests: number }[] };
-  return body.items.filter((item) => item.principalId === principalId).reduce((sum, item) => sum + item.requests, 0);
+  const body = (await response.json()) as {
+    items: { principalId?: string; protocol?: string; requests: number; errors: number }[];
+  };
+  const mine = body.items.filter((item) => item.principalId === principalId);
+  return {
+    requests: mine.reduce((sum, item) => sum + item.requests, 0),
+    errors: mine.reduce((sum, item) => sum + item.errors, 0),
+    grpc: mine.filter((item) => item.protocol === 'grpc').reduce((sum, item) => sum + item.requests, 0),
+  };
+}
+
+/** One ModelInfer through a real gRPC client, to check the status h2load does not read. */
+function grpcCallSucceeds(port: number, key: string, model: BenchModel): Promise<boolean> {
+  const definition = loadSync(PROTO, { keepCase: true, longs: String, defaults: true });
+  const { inference } = loadPackageDefinition(definition) as unknown as {
+    inference: {
+      GRPCInferenceService: new (
+        address: string,
+        channel: ReturnType<typeof credentials.createInsecure>,
+      ) => {
+        ModelInfer(request: object, metadata: Metadata, callback: (error: ServiceError | null) => void): void;
+        close(): void;
+      };
+    };
+  };
+  const client = new inference.GRPCInferenceService(`127.0.0.1:${port}`, credentials.createInsecure());
+  const metadata = new Metadata();
+  metadata.set('x-api-key', key);
+  return new Promise((resolve) =>
+    client.ModelInfer(
+      {
+        model_name: model.name,
+        inputs: [{ name: 'input', datatype: 'FP32', shape: ['1', String(model.features)] }],
+        raw_input_contents: [Buffer.from(new Float32Array(features(model)).buffer)],
+      },
+      metadata,
+      (error) => {
+        client.close();
+        resolve(error === null);
+      },
+    ),
+  );
 }
 
 function startPlatform(env: NodeJS.ProcessEnv): ChildProcess {
@@ -144,170 +245,290 @@ async function startBare(model: BenchModel, processes: number): Promise<BareServ
 }
 
 function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = values.filter((value) => Number.isFinite(value)).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 function row(label: string, result: LoadResult): string {
-  return `  ${label.padEnd(34)} ${result.requestsPerSecond.toFixed(0).padStart(8)} req/s   p50 ${result.p50Ms
-    .toFixed(1)
-    .padStart(6)} ms   p99 ${result.p99Ms.toFixed(1).padStart(6)} ms   CPU ${result.cpuMicrosPerRequest
+  return `    ${label.padEnd(44)} ${result.requestsPerSecond.toFixed(0).padStart(8)} req/s   p50 ${result.p50Ms
+    .toFixed(2)
+    .padStart(7)} ms   p99 ${result.p99Ms.toFixed(2).padStart(7)} ms   CPU ${result.cpuMicrosPerRequest
     .toFixed(0)
     .padStart(5)} µs/req   non-2xx ${result.non2xx}   errors ${result.errors}`;
 }
 
+/** The measurements of one round, by name (`platform json real 64`, `bare-n json real 64`, ...). */
+type Round = Map<string, LoadResult>;
+
+interface Platform {
+  child: ChildProcess;
+  base: string;
+  grpcPort: number;
+}
+
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'modelgate-bench-'));
-  const platformPort = await freePort();
-  const env: NodeJS.ProcessEnv = {
+  const baseEnv: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'production',
-    PORT: String(platformPort),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
     EMBEDDED_DATA_DIR: join(dataDir, 'db'),
     USAGE_SPOOL_DIR: join(dataDir, 'spool'),
+    USAGE_JOURNAL_DIR: join(dataDir, 'journal'),
     BOOTSTRAP_ADMIN_KEY: 'false',
   };
-  const base = `http://127.0.0.1:${platformPort}`;
-  const started = new Date(Date.now() - 60_000).toISOString();
-  // The platform's own rule (src/cluster.ts): WORKERS, else one per core with PostgreSQL, one embedded.
-  const workers = env.DATABASE_URL ? Number(env.WORKERS ?? availableParallelism()) : 1;
+  // The platform's own rule (src/config/processes.ts): WORKERS, else one per core with PostgreSQL.
+  const workers = baseEnv.DATABASE_URL ? Number(baseEnv.WORKERS ?? availableParallelism()) : 1;
   console.log(
-    `Modelgate benchmark: ${DURATION}s per measurement, ${CONNECTIONS} connections, ${GENERATOR}, ${env.DATABASE_URL ? 'PostgreSQL' : 'embedded database'}, ${workers} platform process(es) on ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'})`,
+    `Modelgate benchmark: ${DURATION}s per measurement (after ${WARMUP}s of warm-up), ${ROUNDS} rounds, ${GENERATOR}${GRPC ? ' and h2load (gRPC)' : ', no h2load: gRPC not measured (apt-get install nghttp2-client)'}, ${baseEnv.DATABASE_URL ? 'PostgreSQL' : 'embedded database'}, ${workers} platform process(es) on ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'})`,
   );
-
-  const adminKey = createAdminKey(env);
-  let platform = startPlatform(env);
-  // The same platform without the journal (its own port; the same database, its own events).
-  const unjournaledPort = await freePort();
-  const unjournaledEnv = { ...env, PORT: String(unjournaledPort), USAGE_JOURNAL: 'false' };
-  const unjournaledBase = `http://127.0.0.1:${unjournaledPort}`;
-  const unjournaled = startPlatform(unjournaledEnv);
-  interface Round {
-    platform: LoadResult;
-    unjournaled: LoadResult;
-    bare: LoadResult;
-    bareSameProcesses?: LoadResult;
-  }
-  const results: { model: BenchModel; rounds: Round[]; raw: RawOrtFigures }[] = [];
+  const started = new Date(Date.now() - 60_000).toISOString();
+  const adminKey = createAdminKey(baseEnv);
+  const launch = async (extra: NodeJS.ProcessEnv): Promise<Platform> => {
+    const port = await freePort();
+    const grpcPort = await freePort();
+    const child = startPlatform({ ...baseEnv, PORT: String(port), GRPC_PORT: String(grpcPort), ...extra });
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(`${base}/health/ready`);
+    return { child, base, grpcPort };
+  };
+  let platform = await launch({});
+  // The same platform without the journal (its own ports; the same database, the same key).
+  const unjournaled = await launch({ USAGE_JOURNAL: 'false' });
+  const results: { model: BenchModel; rounds: Round[]; raw: RawOrtFigures; grpcChecked: boolean }[] = [];
   let partner: { id: string; key: string };
   let handled = 0; // responses received, warm-ups included
+  let p99AtHalf: LoadResult | undefined;
+  let halfRate = 0;
   try {
-    await waitFor(`${base}/health/ready`);
-    await waitFor(`${unjournaledBase}/health/ready`);
-    partner = await createPartnerKey(base, adminKey);
+    partner = await createPartnerKey(platform.base, adminKey);
+    const auth = { 'x-api-key': partner.key };
     for (const model of MODELS) {
-      const body = requestBody(model.features);
-      const bare = await startBare(model, 1);
-      const bareSameProcesses = workers > 1 ? await startBare(model, workers) : undefined;
-      const load = (url: string, server: ChildProcess, warmup: boolean, headers?: Record<string, string>) =>
-        runLoad(
-          {
-            url,
-            body,
-            headers,
-            connections: CONNECTIONS,
-            durationSeconds: DURATION,
-            server,
-            warmup,
-            warmupSeconds: WARMUP,
-          },
+      const bareN = await startBare(model, workers);
+      const bare1 = workers > 1 ? await startBare(model, 1) : bareN;
+      const predict = (server: Platform) => `${server.base}/v1/models/${model.name}/predict`;
+      const binary = binaryBody(model);
+      const grpc = grpcBody(model);
+      const grpcChecked = GRPC && (await grpcCallSucceeds(platform.grpcPort, partner.key, model));
+      const warmed = new Set<string>();
+      const measure = async (
+        name: string,
+        url: string,
+        server: ChildProcess,
+        options: { body: string | Buffer; connections: number; headers?: Record<string, string>; grpc?: boolean },
+      ): Promise<LoadResult> => {
+        const first = !warmed.has(name);
+        warmed.add(name);
+        const result = await runLoad(
+          { url, server, durationSeconds: DURATION, warmup: first, warmupSeconds: WARMUP, ...options },
           GENERATOR,
         );
+        if (!name.startsWith('bare')) handled += result.responses;
+        return result;
+      };
       const rounds: Round[] = [];
       try {
-        // Alternating rounds: the machine's speed drifts, and each ratio compares neighbours in time.
         for (let round = 0; round < ROUNDS; round++) {
-          const first = round === 0;
-          const platformResult = await load(`${base}/v1/models/${model.name}/predict`, platform, first, {
-            'x-api-key': partner.key,
-          });
-          handled += platformResult.responses;
-          const unjournaledResult = await load(
-            `${unjournaledBase}/v1/models/${model.name}/predict`,
-            unjournaled,
-            first,
-            {
-              'x-api-key': partner.key,
-            },
+          const measured: Round = new Map();
+          const real = realBody(model);
+          for (const connections of [32, 64]) {
+            measured.set(
+              `platform json real ${connections}`,
+              await measure(`platform json ${connections}`, predict(platform), platform.child, {
+                body: real,
+                connections,
+                headers: auth,
+              }),
+            );
+            measured.set(
+              `bare-n json real ${connections}`,
+              await measure(`bare-n json ${connections}`, bareN.url, bareN.child, { body: real, connections }),
+            );
+          }
+          measured.set(
+            'platform json short 64',
+            await measure('platform json 64', predict(platform), platform.child, {
+              body: shortBody(model),
+              connections: 64,
+              headers: auth,
+            }),
           );
-          handled += unjournaledResult.responses;
-          rounds.push({
-            platform: platformResult,
-            unjournaled: unjournaledResult,
-            bare: await load(bare.url, bare.child, first),
-            bareSameProcesses: bareSameProcesses && (await load(bareSameProcesses.url, bareSameProcesses.child, first)),
-          });
+          measured.set(
+            'bare-n json short 64',
+            await measure('bare-n json 64', bareN.url, bareN.child, { body: shortBody(model), connections: 64 }),
+          );
+          measured.set(
+            'unjournaled json real 64',
+            await measure('unjournaled json 64', predict(unjournaled), unjournaled.child, {
+              body: real,
+              connections: 64,
+              headers: auth,
+            }),
+          );
+          if (workers > 1)
+            measured.set(
+              'bare-1 json real 64',
+              await measure('bare-1 json 64', bare1.url, bare1.child, { body: real, connections: 64 }),
+            );
+          measured.set(
+            'platform binary 64',
+            await measure('platform binary 64', `${platform.base}/v2/models/${model.name}/infer`, platform.child, {
+              body: binary.body,
+              connections: 64,
+              headers: {
+                ...auth,
+                'content-type': 'application/octet-stream',
+                'inference-header-content-length': String(binary.headerLength),
+              },
+            }),
+          );
+          if (GRPC) {
+            measured.set(
+              'platform grpc 64',
+              await measure(
+                'platform grpc 64',
+                `http://127.0.0.1:${platform.grpcPort}/inference.GRPCInferenceService/ModelInfer`,
+                platform.child,
+                {
+                  body: grpc,
+                  connections: 64,
+                  headers: auth,
+                  grpc: true,
+                },
+              ),
+            );
+          }
+          rounds.push(measured);
+        }
+        if (model.name === 'iris') {
+          // The latency a client sees at half of the platform's own maximum (JSON, real bodies).
+          halfRate = 0.5 * median(rounds.map((round) => round.get('platform json real 64')!.requestsPerSecond));
+          p99AtHalf = await runAtRate(
+            {
+              url: predict(platform),
+              body: realBody(model),
+              headers: auth,
+              connections: 32,
+              durationSeconds: Math.max(DURATION, 10),
+              server: platform.child,
+              warmupSeconds: 0,
+            },
+            halfRate,
+          );
+          handled += p99AtHalf.responses;
         }
       } finally {
-        await stop(bare.child);
-        if (bareSameProcesses) await stop(bareSameProcesses.child);
+        await stop(bareN.child);
+        if (bare1 !== bareN) await stop(bare1.child);
       }
       const raw = await measureRawOrt(join(ROOT, 'models', model.name, '1', 'model.onnx'), model.features);
-      results.push({ model, rounds, raw });
+      results.push({
+        model,
+        rounds,
+        raw,
+        grpcChecked: grpcChecked && (await grpcCallSucceeds(platform.grpcPort, partner.key, model)),
+      });
     }
   } finally {
-    await stop(platform);
-    await stop(unjournaled);
+    await stop(platform.child);
+    await stop(unjournaled.child);
   }
 
-  // Restart to read back what was metered: SIGTERM must have flushed every event.
-  platform = startPlatform(env);
-  let metered: number;
+  // Restart to read back what was metered: SIGTERM must have flushed every event, and the journal replayed.
+  platform = await launch({});
+  let usage: { requests: number; errors: number; grpc: number };
   try {
-    await waitFor(`${base}/health/ready`);
-    metered = await meteredRequests(base, adminKey, partner!.id, started);
+    usage = await metered(platform.base, adminKey, partner!.id, started);
   } finally {
-    await stop(platform);
+    await stop(platform.child);
     rmSync(dataDir, { recursive: true, force: true });
   }
 
+  const verdicts: string[] = [];
+  const check = (what: string, value: number, target: number, higherIsBetter = true) => {
+    const met = higherIsBetter ? value >= target : value <= target;
+    verdicts.push(
+      `  ${met ? 'PASS' : 'FAIL'}  ${what}: ${value.toFixed(2)} (target ${higherIsBetter ? '>=' : '<='} ${target})`,
+    );
+    return met;
+  };
   console.log('');
-  for (const { model, rounds, raw } of results) {
+  for (const { model, rounds, raw, grpcChecked } of results) {
     console.log(`${model.name}:`);
-    rounds.forEach(({ platform: p, unjournaled: u, bare, bareSameProcesses }, index) => {
+    rounds.forEach((round, index) => {
       console.log(`  round ${index + 1}`);
-      console.log(row(`platform (auth+usage), ${workers} proc`, p));
-      console.log(row(`platform, journal off, ${workers} proc`, u));
-      console.log(row('bare node:http + ORT, 1 proc', bare));
-      if (bareSameProcesses) console.log(row(`bare node:http + ORT, ${workers} proc`, bareSameProcesses));
+      for (const [name, result] of round) console.log(row(name, result));
     });
     console.log(
-      `  raw ORT in-process           ${raw.batch1RunsPerSecond.toFixed(0)} runs/s at batch 1, ${raw.batch64SamplesPerSecond.toFixed(0)} samples/s at batch 64`,
+      `  raw ORT in-process: ${raw.batch1RunsPerSecond.toFixed(0)} runs/s at batch 1, ${raw.batch64SamplesPerSecond.toFixed(0)} samples/s at batch 64 (${(raw.batch64SamplesPerSecond / raw.batch1RunsPerSecond).toFixed(1)}x)`,
     );
-    const ratios = rounds.map((round) => round.platform.requestsPerSecond / round.bare.requestsPerSecond);
-    const ratio = median(ratios);
-    const target = model.batchedTarget ? 2 : 0.6;
-    const each = ratios.map((value) => value.toFixed(2)).join(', ');
+    const ratio = (numerator: string, denominator: string) => {
+      const values = rounds.map(
+        (round) =>
+          (round.get(numerator)?.requestsPerSecond ?? NaN) / (round.get(denominator)?.requestsPerSecond ?? NaN),
+      );
+      return { median: median(values), each: values.map((value) => value.toFixed(2)).join(', ') };
+    };
+    const line = (label: string, value: { median: number; each: string }) =>
+      console.log(`  ${label.padEnd(58)} ${value.median.toFixed(2)}x  (rounds ${value.each})`);
+    const json64 = ratio('platform json real 64', 'bare-n json real 64');
+    const json32 = ratio('platform json real 32', 'bare-n json real 32');
+    line(`platform / bare (${workers} proc), JSON real bodies, 64 conn`, json64);
+    line(`platform / bare (${workers} proc), JSON real bodies, 32 conn`, json32);
+    line(
+      `platform / bare (${workers} proc), JSON two-decimal bodies, 64 conn`,
+      ratio('platform json short 64', 'bare-n json short 64'),
+    );
+    if (workers > 1)
+      line(
+        'platform / bare (1 proc), JSON real bodies, 64 conn',
+        ratio('platform json real 64', 'bare-1 json real 64'),
+      );
+    const binary = ratio('platform binary 64', 'bare-n json real 64');
+    line(`platform binary REST / bare (${workers} proc) JSON, 64 conn`, binary);
+    const grpc = GRPC ? ratio('platform grpc 64', 'bare-n json real 64') : undefined;
+    if (grpc) line(`platform gRPC / bare (${workers} proc) JSON, 64 conn`, grpc);
+    if (grpc) console.log(`  gRPC calls checked with a gRPC client before and after: ${grpcChecked ? 'OK' : 'FAILED'}`);
+    const cpu = (name: string) => median(rounds.map((round) => round.get(name)?.cpuMicrosPerRequest ?? NaN));
+    const journalCost = cpu('platform json real 64') - cpu('unjournaled json real 64');
+    const journalRatio = ratio('platform json real 64', 'unjournaled json real 64');
     console.log(
-      `  platform / bare (1 proc) = ${ratio.toFixed(2)}x median of rounds (${each}) (target >= ${target}x: ${ratio >= target ? 'met' : 'NOT met'})`,
+      `  usage journal: ${journalCost.toFixed(1)} µs server CPU per request (median ${cpu('platform json real 64').toFixed(1)} with, ${cpu('unjournaled json real 64').toFixed(1)} without), throughput ${journalRatio.median.toFixed(2)}x (rounds ${journalRatio.each})`,
     );
-    if (rounds[0].bareSameProcesses) {
-      const same = rounds.map((round) => round.platform.requestsPerSecond / round.bareSameProcesses!.requestsPerSecond);
-      console.log(
-        `  platform / bare (${workers} proc) = ${median(same).toFixed(2)}x median of rounds (${same.map((value) => value.toFixed(2)).join(', ')})`,
+    console.log(
+      `  server CPU per request, JSON real 64: platform ${cpu('platform json real 64').toFixed(0)} µs, bare (${workers} proc) ${cpu('bare-n json real 64').toFixed(0)} µs`,
+    );
+    check(`${model.name} JSON REST vs the bare server (${workers} proc)`, json64.median, model.jsonTarget);
+    if (model.binaryTarget) {
+      const best = Math.max(binary.median, grpc?.median ?? 0);
+      check(
+        `${model.name} binary REST or gRPC vs the bare JSON server (best of: binary ${binary.median.toFixed(2)}, gRPC ${grpc?.median.toFixed(2) ?? 'n/a'})`,
+        best,
+        model.binaryTarget,
       );
     }
-    const journalCpu = rounds.map(
-      (round) => round.platform.cpuMicrosPerRequest - round.unjournaled.cpuMicrosPerRequest,
-    );
-    const journalRatio = rounds.map((round) => round.platform.requestsPerSecond / round.unjournaled.requestsPerSecond);
-    console.log(
-      `  usage journal: ${median(journalCpu).toFixed(1)} µs server CPU per request (rounds ${journalCpu.map((value) => value.toFixed(1)).join(', ')}), throughput ${median(journalRatio).toFixed(2)}x of the platform without it`,
-    );
-    const platformMedian = median(rounds.map((round) => round.platform.requestsPerSecond));
-    console.log(`  platform / raw ORT batch 1 = ${(platformMedian / raw.batch1RunsPerSecond).toFixed(2)}x`);
-    // What batching can win at most on this machine: it differs by CPU far more than the servers do.
-    console.log(
-      `  raw ORT batch 64 / batch 1 = ${(raw.batch64SamplesPerSecond / raw.batch1RunsPerSecond).toFixed(1)}x samples per second`,
-    );
+    if (grpc) check(`${model.name} gRPC statuses OK`, grpcChecked ? 1 : 0, 1);
+  }
+  if (p99AtHalf) {
+    console.log('');
+    console.log(`iris at half the platform's maximum (${halfRate.toFixed(0)} req/s, 32 connections, autocannon):`);
+    console.log(row('platform json real, fixed rate', p99AtHalf));
+    check('iris p99 at half the maximum throughput, ms', p99AtHalf.p99Ms, P99_TARGET_MS, false);
   }
   console.log('');
-  const lost = Math.max(0, handled - metered);
-  console.log(`Usage events: ${metered} metered for ${handled} responses received (lost: ${lost}).`);
-  if (lost > 0) process.exitCode = 1;
+  const lost = Math.max(0, handled - usage.requests);
+  console.log(
+    `Usage events: ${usage.requests} metered for ${handled} responses received (lost: ${lost}; metered errors: ${usage.errors}; gRPC: ${usage.grpc}).`,
+  );
+  check('lost usage events', lost, 0, false);
+  check('metered errors', usage.errors, 0, false);
+  console.log('');
+  console.log('Targets:');
+  for (const verdict of verdicts) console.log(verdict);
+  if (verdicts.some((verdict) => verdict.includes('FAIL'))) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {
