@@ -65,6 +65,138 @@ describe('parseJsonFast', () => {
     }
   });
 
+  describe('numbers of 16 to 19 digits (Eisel-Lemire) and the rest', () => {
+    /** Seeded 32-bit words (mulberry32). */
+    const words = (seed: number) => () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return (t ^ (t >>> 14)) >>> 0;
+    };
+    const bits = new Float64Array(1);
+    const halves = new Uint32Array(bits.buffer); // little-endian: [low, high]
+
+    /** Parses the texts as one array body and reports every number that differs from Number(text). */
+    const check = (texts: string[]) => {
+      const parsed = fast(`[${texts.join(',')}]`);
+      if (!Array.isArray(parsed)) return expect.fail(`declined: ${texts.join(',').slice(0, 200)}`);
+      for (let i = 0; i < texts.length; i++) {
+        if (!Object.is(parsed[i], Number(texts[i]))) expect.fail(`${texts[i]}: ${parsed[i]} != ${Number(texts[i])}`);
+      }
+    };
+
+    it('should convert a million random doubles and float32 values, printed every way, as Number does', () => {
+      const next = words(20260612);
+      const texts: string[] = [];
+      for (let i = 0; i < 1_000_000; i++) {
+        let x: number;
+        if (i % 2 === 0) {
+          // Any finite double: random bits (every 8th a subnormal).
+          do {
+            halves[0] = next();
+            halves[1] = i % 16 === 0 ? next() & 0x800fffff : next();
+            x = bits[0];
+          } while (!Number.isFinite(x));
+        } else {
+          // A float32 widened to a double (what NumPy prints): random float32 bits, or typical feature values.
+          do {
+            const word = next();
+            x =
+              i % 4 === 1
+                ? new Float32Array(new Uint32Array([word]).buffer)[0]
+                : Math.fround((word / 2 ** 32 - 0.5) * 10 ** ((next() % 12) - 8));
+          } while (!Number.isFinite(x));
+          texts.push(x.toPrecision(8), x.toPrecision(9));
+        }
+        texts.push(String(x), x.toPrecision(17), x.toExponential(16));
+        if (i % 8 === 0) texts.push(x.toPrecision(19), x.toPrecision(20)); // 19 digits, and 20 (left to Number)
+        if (texts.length >= 10_000) check(texts.splice(0));
+      }
+      check(texts);
+    });
+
+    it.each([
+      // Halfway between two doubles: ties to even.
+      '9007199254740993',
+      '9007199254740995',
+      '4503599627370496.5',
+      '4503599627370497.5',
+      '1e23',
+      '9007199254740992.0000000000000001', // 20 digits: Number decides
+      // Around the least normal, the least subnormal, the largest double.
+      '2.2250738585072011e-308',
+      '2.2250738585072012e-308',
+      '2.2250738585072013e-308',
+      '2.2250738585072014e-308',
+      '4.9406564584124654e-324',
+      '2.4703282292062327e-324',
+      '2.4703282292062328e-324',
+      '2e-324',
+      '3e-324',
+      '1.7976931348623157e308',
+      '1.7976931348623158e308',
+      '1.7976931348623159e308',
+      '1.797693134862315807e308',
+      // 19 and 20 digits.
+      '1234567890123456789',
+      '9999999999999999999',
+      '12345678901234567890',
+      '18446744073709551615',
+      '18446744073709551616',
+      '0.1234567890123456789',
+      '-1.234567890123456789e-7',
+      '1.00000000000000000000000',
+      // Leading zeros in the fraction, trailing zeros.
+      '0.000000000000000000012345678901234567',
+      '-0.00000000000000000000000000000000001',
+      '0.07450000196695328',
+      '-1.2345678901234567e-05',
+      '5.099999904632568',
+      '12345678901234567000e-3',
+      // Huge and tiny exponents, zeros.
+      '-0',
+      '-0.0',
+      '0e500',
+      '-0e-500',
+      '0.0000e+99999999',
+      '1e400',
+      '-1e400',
+      '1e-400',
+      '-1e-400',
+      '1e308',
+      '1e309',
+      '1e-323',
+      '1e-324',
+      '123e-400',
+      '0.0001e312',
+      '1E+0000000000000000001',
+      '1e-0000000000000000001',
+      '12345678901234567e10000000',
+      '0.00000000000000000000000000000000000000000000000001e10000000',
+    ])('should convert %s as Number does', (text) => {
+      check([text, `-${text.replace(/^-/, '')}`]);
+    });
+
+    it('should give what JSON.parse gives for whole bodies of them', () => {
+      const next = words(5);
+      const numbers = (count: number) =>
+        Array.from({ length: count }, () => {
+          const x = Math.fround(next() / 2 ** 32) * (next() % 2 ? 1 : -1e-3);
+          return next() % 3 ? String(x) : x.toExponential(16);
+        });
+      const texts = [
+        `[${numbers(784).join(',')}]`,
+        `{"inputs":{"input":[[${numbers(784).join(',')}],[${numbers(784).join(', ')}]]},"parameters":{"k":3}}`,
+        `{"instances":[{"x":[${numbers(100).join(',')}],"id":"a"},{"x":[${numbers(100).join(' ,\n')}]}]}`,
+      ];
+      for (const text of texts) {
+        expect(same(fast(text), JSON.parse(text)), text.slice(0, 100)).toBe(true);
+      }
+      const row = (fast(texts[1]) as { inputs: { input: number[][] } }).inputs.input[0];
+      expect(isNumberArray(row)).toBe(true);
+    });
+  });
+
   it.each([
     '',
     '{"a":1,}',
