@@ -57,7 +57,7 @@ const FLOAT_RANGES: Record<FloatDatatype, string> = {
 
 /**
  * Whether a number keeps a finite value in the datatype: `1e400` (Infinity once parsed) fits none,
- * `1e39` is finite as a double but Infinity as a float32 (docs/docs/API.md: a 400 naming the input).
+ * `1e39` is finite as a double but Infinity as a float32 (docs/API.md: a 400 naming the input).
  */
 function fitsFloat(datatype: OipDatatype, value: number): boolean {
   switch (datatype) {

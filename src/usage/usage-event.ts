@@ -77,3 +77,79 @@ export function usageEventOf(completed: CompletedCall): RecordedUsageEvent {
     batchItems: call?.batchItems ?? null,
   };
 }
+
+/**
+ * The fields of a stored event in the order of a usage row: one JSON array of their values followed by
+ * the client-id flag. A row is what the journal and the spool hold (one per line) and what a batch
+ * sends PostgreSQL (usage-events.repository.ts): each event is serialized once, when it is recorded.
+ */
+export const USAGE_ROW_FIELDS = [
+  'occurredAt',
+  'requestId',
+  'principalType',
+  'principalId',
+  'apiVersion',
+  'protocol',
+  'method',
+  'route',
+  'model',
+  'modelVersion',
+  'status',
+  'errorCode',
+  'latencyMs',
+  'queueMs',
+  'inferMs',
+  'requestBytes',
+  'responseBytes',
+  'batchItems',
+] as const satisfies readonly (keyof UsageEvent)[];
+
+/** A usage row (see USAGE_ROW_FIELDS): the event's values in order, then whether the client chose its id. */
+export function usageRow(event: RecordedUsageEvent): string {
+  return JSON.stringify([
+    event.occurredAt,
+    event.requestId,
+    event.principalType,
+    event.principalId,
+    event.apiVersion,
+    event.protocol,
+    event.method,
+    event.route,
+    event.model,
+    event.modelVersion,
+    event.status,
+    event.errorCode,
+    event.latencyMs,
+    event.queueMs,
+    event.inferMs,
+    event.requestBytes,
+    event.responseBytes,
+    event.batchItems,
+    event.requestIdFromClient ?? true,
+  ]);
+}
+
+/**
+ * The row of one line of a journal or spool file: a row as written now, or an event object (the files
+ * of versions before rows); undefined for a line cut short by a crash mid-write (its request was not
+ * answered) or anything else that is not an event.
+ */
+export function usageRowOfLine(line: string): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (Array.isArray(parsed)) return parsed.length === USAGE_ROW_FIELDS.length + 1 ? line : undefined;
+  if (typeof parsed === 'object' && parsed !== null && typeof (parsed as UsageEvent).requestId === 'string')
+    return usageRow(parsed as RecordedUsageEvent);
+  return undefined;
+}
+
+/** The event a usage row stands for (tests, and tools reading the journal). */
+export function eventOfUsageRow(row: string): RecordedUsageEvent {
+  const values = JSON.parse(row) as unknown[];
+  const event = Object.fromEntries(USAGE_ROW_FIELDS.map((field, index) => [field, values[index]]));
+  return { ...(event as unknown as UsageEvent), requestIdFromClient: values[USAGE_ROW_FIELDS.length] as boolean };
+}

@@ -3,29 +3,32 @@ import { DataSource } from 'typeorm';
 import { AdvisoryLock, withAdvisoryLock } from '../database/advisory-lock';
 import { pgPool } from '../database/pg-pool';
 import { BUCKETS } from './latency-histogram';
-import { RecordedUsageEvent, UsageEvent } from './usage-event';
+import { USAGE_ROW_FIELDS } from './usage-event';
 
-/** Field, column, type, and the value of events written before the field existed (spool and journal files). */
-const COLUMNS: [keyof UsageEvent, string, string, string?][] = [
-  ['occurredAt', 'occurred_at', 'timestamptz'],
-  ['requestId', 'request_id', 'varchar'],
-  ['principalType', 'principal_type', 'varchar'],
-  ['principalId', 'principal_id', 'varchar'],
-  ['apiVersion', 'api_version', 'varchar'],
-  ['protocol', 'protocol', 'varchar', `'http'`],
-  ['method', 'method', 'varchar'],
-  ['route', 'route', 'varchar'],
-  ['model', 'model', 'varchar'],
-  ['modelVersion', 'model_version', 'varchar'],
-  ['status', 'status', 'smallint'],
-  ['errorCode', 'error_code', 'varchar'],
-  ['latencyMs', 'latency_ms', 'real'],
-  ['queueMs', 'queue_ms', 'real'],
-  ['inferMs', 'infer_ms', 'real'],
-  ['requestBytes', 'request_bytes', 'integer'],
-  ['responseBytes', 'response_bytes', 'integer'],
-  ['batchItems', 'batch_items', 'integer'],
-];
+/** Per field of a usage row: its column, type, and the value of events written before the field existed. */
+const COLUMN_OF: Record<(typeof USAGE_ROW_FIELDS)[number], [string, string, string?]> = {
+  occurredAt: ['occurred_at', 'timestamptz'],
+  requestId: ['request_id', 'varchar'],
+  principalType: ['principal_type', 'varchar'],
+  principalId: ['principal_id', 'varchar'],
+  apiVersion: ['api_version', 'varchar'],
+  protocol: ['protocol', 'varchar', `'http'`],
+  method: ['method', 'varchar'],
+  route: ['route', 'varchar'],
+  model: ['model', 'varchar'],
+  modelVersion: ['model_version', 'varchar'],
+  status: ['status', 'smallint'],
+  errorCode: ['error_code', 'varchar'],
+  latencyMs: ['latency_ms', 'real'],
+  queueMs: ['queue_ms', 'real'],
+  inferMs: ['infer_ms', 'real'],
+  requestBytes: ['request_bytes', 'integer'],
+  responseBytes: ['response_bytes', 'integer'],
+  batchItems: ['batch_items', 'integer'],
+};
+
+/** Field, column, type and default, in the order of a usage row. */
+const COLUMNS = USAGE_ROW_FIELDS.map((field) => [field, ...COLUMN_OF[field]] as const);
 
 /**
  * One statement writes a batch. Request ids a client chose claim a row in the ledger first (a retry
@@ -34,10 +37,11 @@ const COLUMNS: [keyof UsageEvent, string, string, string?][] = [
  * unless already there (time, principal and request id: a replay of a batch whose commit was not
  * acknowledged inserts nothing; `skipWritten`, left out for events never sent before), and the hourly
  * rollups are upserted from exactly the inserted rows (counted per latency bucket first, so building a
- * rollup's histogram costs its buckets, not its rows). The batch travels as one JSON array of rows,
- * each an array of the values in COLUMNS order and the client-id flag (cheap to build with
- * JSON.stringify; half the text of objects with field names, and PostgreSQL reads jsonb arrays by
- * position faster than json_to_recordset matches names), so a batch is one round trip whatever its size.
+ * rollup's histogram costs its buckets, not its rows). The batch travels as one JSON array of usage
+ * rows (usage-event.ts: the values in COLUMNS order and the client-id flag, serialized once when the
+ * event was recorded, the journal's lines as they are; half the text of objects with field names, and
+ * PostgreSQL reads jsonb arrays by position faster than json_to_recordset matches names), so a batch is
+ * one round trip whatever its size.
  */
 const insertBatchSql = (skipWritten: boolean) => `
 WITH incoming AS (
@@ -113,18 +117,14 @@ export class UsageEventsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * Writes events; those already stored are skipped (a retry after a failed write, a replay of the
+   * Writes events (usage rows); those already stored are skipped (a retry after a failed write, a replay of the
    * spool). `unwritten`: the caller knows none was ever sent, and the check is left out.
    */
-  async insertBatch(events: RecordedUsageEvent[], { unwritten = false } = {}): Promise<void> {
-    if (events.length === 0) return;
+  async insertBatch(rows: string[], { unwritten = false } = {}): Promise<void> {
+    if (rows.length === 0) return;
     await pgPool(this.dataSource).query({
       ...(unwritten ? INSERT_UNWRITTEN_BATCH : INSERT_BATCH),
-      values: [
-        JSON.stringify(
-          events.map((event) => [...COLUMNS.map(([field]) => event[field]), event.requestIdFromClient ?? true]),
-        ),
-      ],
+      values: [`[${rows.join(',')}]`],
     });
   }
 

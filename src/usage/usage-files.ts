@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RecordedUsageEvent } from './usage-event';
+import { usageRowOfLine } from './usage-event';
 
 /**
  * Files of usage events (the journal's segments, the spool) are named after the process that wrote
@@ -110,21 +110,16 @@ export async function claimFiles(dir: string, owner: FileOwner, ownFiles: boolea
  */
 export async function replayFiles(
   paths: string[],
-  write: (events: RecordedUsageEvent[]) => Promise<void>,
+  write: (rows: string[]) => Promise<void>,
   chunkSize: number,
 ): Promise<number> {
   let replayed = 0;
   for (const path of paths) {
+    // A line cut short by a crash mid-write is left out: that event's request was not answered.
     const events = (await readFile(path, 'utf8'))
       .split('\n')
       .filter(Boolean)
-      .flatMap((line) => {
-        try {
-          return [JSON.parse(line) as RecordedUsageEvent];
-        } catch {
-          return []; // a line cut short by a crash mid-write: the event's request was not answered
-        }
-      });
+      .flatMap((line) => usageRowOfLine(line) ?? []);
     for (let start = 0; start < events.length; start += chunkSize) await write(events.slice(start, start + chunkSize));
     await rm(path);
     replayed += events.length;

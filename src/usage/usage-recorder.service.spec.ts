@@ -8,7 +8,7 @@ import { usageEvent } from '../../test/support/usage-event';
 import type { Configuration } from '../config/configuration';
 import type { ShutdownService } from '../lifecycle/shutdown.service';
 import type { MetricsService } from '../observability/metrics.service';
-import { RecordedUsageEvent } from './usage-event';
+import { eventOfUsageRow, usageRow } from './usage-event';
 import type { UsageEventsRepository } from './usage-events.repository';
 import { PROCESS_OWNER } from './usage-files';
 import { UsageRecorder } from './usage-recorder.service';
@@ -20,16 +20,20 @@ import { UsageRecorder } from './usage-recorder.service';
  */
 class EventsTable {
   readonly stored: string[] = [];
+  readonly rows: string[] = [];
   readonly writes: { ids: string[]; unwritten: boolean }[] = [];
   failAfterCommit = false;
   hold?: Promise<void>;
 
-  async insertBatch(events: RecordedUsageEvent[], { unwritten = false } = {}): Promise<void> {
+  async insertBatch(rows: string[], { unwritten = false } = {}): Promise<void> {
+    const events = rows.map(eventOfUsageRow);
     this.writes.push({ ids: events.map((event) => event.requestId), unwritten });
     await this.hold;
-    for (const { requestId } of events) {
-      if (!this.stored.includes(requestId)) this.stored.push(requestId);
-      else if (unwritten) throw new Error(`duplicate key ${requestId}`);
+    for (const [index, { requestId }] of events.entries()) {
+      if (!this.stored.includes(requestId)) {
+        this.stored.push(requestId);
+        this.rows.push(rows[index]);
+      } else if (unwritten) throw new Error(`duplicate key ${requestId}`);
     }
     if (this.failAfterCommit) {
       this.failAfterCommit = false;
@@ -62,7 +66,7 @@ describe(UsageRecorder.name, () => {
         readFileSync(join(spoolDir, name), 'utf8')
           .split('\n')
           .filter(Boolean)
-          .map((line) => (JSON.parse(line) as RecordedUsageEvent).requestId),
+          .map((line) => eventOfUsageRow(line).requestId),
       );
     return { recorder: created, spooled };
   };
@@ -112,7 +116,7 @@ describe(UsageRecorder.name, () => {
         readFileSync(join(dir, name), 'utf8')
           .split('\n')
           .filter(Boolean)
-          .map((line) => (JSON.parse(line) as RecordedUsageEvent).requestId),
+          .map((line) => eventOfUsageRow(line).requestId),
       );
     const turn = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -153,15 +157,27 @@ describe(UsageRecorder.name, () => {
       // A segment written by a process that is gone (pid 1 of another boot) and one by a live one (us).
       const dead = `journal-deadbeef0000.1.12345-0badf00d-1.jsonl`;
       const live = `journal-${PROCESS_OWNER}-cafebabe-1.jsonl`;
-      writeFileSync(
-        join(dir, dead),
-        `${JSON.stringify(event('orphan-1'))}\n${JSON.stringify(event('orphan-2'))}\n{"cut sh`,
-      );
-      writeFileSync(join(dir, live), `${JSON.stringify(event('live-1'))}\n`);
+      writeFileSync(join(dir, dead), `${usageRow(event('orphan-1'))}\n${usageRow(event('orphan-2'))}\n["2026-12-0`);
+      writeFileSync(join(dir, live), `${usageRow(event('live-1'))}\n`);
       const { recorder: usage } = recorder(table, { batchSize: 10, bufferMaxEvents: 100, journalDir: dir });
       await usage.flush(true);
       expect(table.stored).toEqual(['orphan-1', 'orphan-2']);
       expect(readdirSync(dir)).toEqual([live]);
+    });
+
+    it('should replay journals of the versions that wrote event objects, not rows', async () => {
+      const dir = journalDir();
+      const table = new EventsTable();
+      const { protocol: _protocol, ...beforeProtocols } = event('oldest');
+      writeFileSync(
+        join(dir, `journal-deadbeef0000.1.12345-0badf00d-2.jsonl`),
+        `${JSON.stringify(beforeProtocols)}\n${JSON.stringify(event('old'))}\n${usageRow(event('new'))}\n{"cut sh`,
+      );
+      const { recorder: usage } = recorder(table, { batchSize: 10, bufferMaxEvents: 100, journalDir: dir });
+      await usage.flush(true);
+      expect(table.stored).toEqual(['oldest', 'old', 'new']);
+      const [oldest] = table.rows;
+      expect(eventOfUsageRow(oldest)).toEqual({ ...beforeProtocols, protocol: null });
     });
 
     it('should keep serving when the journal cannot be written, with the events in memory', async () => {

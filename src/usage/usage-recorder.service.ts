@@ -4,7 +4,7 @@ import { Counter, Gauge } from 'prom-client';
 import { Configuration } from '../config/configuration';
 import { ShutdownService } from '../lifecycle/shutdown.service';
 import { MetricsService } from '../observability/metrics.service';
-import { RecordedUsageEvent } from './usage-event';
+import { RecordedUsageEvent, usageRow } from './usage-event';
 import { UsageEventsRepository } from './usage-events.repository';
 import { claimFiles, FileOwner, replayFiles } from './usage-files';
 import { UsageJournal } from './usage-journal';
@@ -29,12 +29,13 @@ const JOURNAL_WARNING_INTERVAL_MS = 60_000;
 @Injectable()
 export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(UsageRecorder.name);
-  private buffer: RecordedUsageEvent[] = [];
+  /** Events as usage rows (usage-event.ts), serialized once: the journal's lines, the batches' rows. */
+  private buffer: string[] = [];
   private readonly owner = new FileOwner();
   private readonly spool: UsageSpool;
   private readonly journal?: UsageJournal;
   /** Events of this turn, waiting for their journal write; their callbacks, and the lines. */
-  private pending: RecordedUsageEvent[] = [];
+  private pending: string[] = [];
   private pendingCallbacks: (() => void)[] = [];
   private pendingText = '';
   private readonly commitPending = () => this.commit();
@@ -101,28 +102,29 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
    * disk, at the end of this event loop turn; without a journal, at once.
    */
   record(event: RecordedUsageEvent, journaled?: () => void): void {
+    const row = usageRow(event);
     if (!this.journal) {
-      this.buffer.push(event);
+      this.buffer.push(row);
       this.trimBuffer();
       journaled?.();
       return;
     }
     if (this.pending.length === 0) setImmediate(this.commitPending);
-    this.pending.push(event);
-    this.pendingText += `${JSON.stringify(event)}\n`;
+    this.pending.push(row);
+    this.pendingText += `${row}\n`;
     if (journaled) this.pendingCallbacks.push(journaled);
   }
 
   /** Writes this turn's events to the journal (one write), moves them to the buffer, lets their responses go. */
   private commit(): void {
     if (this.pending.length === 0) return;
-    const events = this.pending;
+    const rows = this.pending;
     const callbacks = this.pendingCallbacks;
     try {
-      this.journal!.append(this.pendingText, events.length);
+      this.journal!.append(this.pendingText, rows.length);
     } catch (error) {
       // A full or broken disk: the events stay in memory (as with no journal), and the responses go out.
-      this.journal!.unjournaled(events.length);
+      this.journal!.unjournaled(rows.length);
       const now = Date.now();
       if (now - this.lastJournalWarning > JOURNAL_WARNING_INTERVAL_MS) {
         this.lastJournalWarning = now;
@@ -132,7 +134,7 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
     this.pending = [];
     this.pendingCallbacks = [];
     this.pendingText = '';
-    for (const event of events) this.buffer.push(event);
+    for (const row of rows) this.buffer.push(row);
     this.trimBuffer();
     for (const callback of callbacks) callback();
   }
@@ -143,7 +145,7 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   /** Takes `count` events off the head of the buffer (written, or about to be spooled). */
-  private shift(count: number): RecordedUsageEvent[] {
+  private shift(count: number): string[] {
     this.shifted += count;
     this.maybeWritten = Math.max(0, this.maybeWritten - count);
     this.journal?.written(count);
@@ -206,13 +208,13 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
         this.written.inc(batch.length);
       }
       if (this.spooled) {
-        const replayed = await this.spool.replay((events) => this.repository.insertBatch(events), batchSize);
+        const replayed = await this.spool.replay((rows) => this.repository.insertBatch(rows), batchSize);
         this.spooled = false;
         if (replayed > 0) this.logger.log(`Replayed ${replayed} spooled usage events`);
       }
       if (this.journal && Date.now() >= this.nextOrphanScan) {
         const orphans = await claimFiles(this.journal.directory, this.owner, false);
-        const replayed = await replayFiles(orphans, (events) => this.repository.insertBatch(events), batchSize);
+        const replayed = await replayFiles(orphans, (rows) => this.repository.insertBatch(rows), batchSize);
         this.nextOrphanScan = Date.now() + ORPHAN_SCAN_INTERVAL_MS;
         if (replayed > 0) this.logger.log(`Replayed ${replayed} usage events from the journal of a stopped process`);
       }
@@ -230,9 +232,9 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 
-  private spoolEvents(events: RecordedUsageEvent[]): void {
-    this.spool.append(events);
+  private spoolEvents(rows: string[]): void {
+    this.spool.append(rows);
     this.spooled = true;
-    this.spooledCounter.inc(events.length);
+    this.spooledCounter.inc(rows.length);
   }
 }

@@ -1,11 +1,11 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { RecordedUsageEvent } from './usage-event';
 import { claimFiles, FileOwner, replayFiles } from './usage-files';
 
 /**
  * Events that could not stay in memory (the database is down and the buffer is full, or the process
- * is stopping without a database) wait here as JSON lines until they can be written. Replaying is
+ * is stopping without a database) wait here, one usage row (usage-event.ts) per line, until they can
+ * be written. Replaying is
  * idempotent: events already stored are skipped (see UsageEventsRepository.insertBatch).
  */
 export class UsageSpool {
@@ -21,17 +21,17 @@ export class UsageSpool {
   }
 
   /** Appends synchronously: used on overflow and at shutdown, where the events must be on disk before going on. */
-  append(events: RecordedUsageEvent[]): void {
-    if (events.length === 0) return;
+  append(rows: string[]): void {
+    if (rows.length === 0) return;
     mkdirSync(this.dir, { recursive: true });
-    appendFileSync(this.file, events.map((event) => JSON.stringify(event)).join('\n') + '\n');
+    appendFileSync(this.file, rows.join('\n') + '\n');
   }
 
   /**
    * Claims this recorder's spool files and those a stopped process left (see claimFiles), hands their
    * events to `write` in chunks, and deletes each once written.
    */
-  async replay(write: (events: RecordedUsageEvent[]) => Promise<void>, chunkSize: number): Promise<number> {
+  async replay(write: (rows: string[]) => Promise<void>, chunkSize: number): Promise<number> {
     return replayFiles(await claimFiles(this.dir, this.owner, true), write, chunkSize);
   }
 }

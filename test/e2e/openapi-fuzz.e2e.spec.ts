@@ -50,7 +50,7 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
 const TIME_LIMIT_MS = Number(process.env.FUZZ_TIME_LIMIT_MS ?? 4000);
 
 /**
- * A fuzzer driven by the OpenAPI document (docs/docs/API.md: "a fuzzer driven by the document finds no
+ * A fuzzer driven by the OpenAPI document (docs/API.md: "a fuzzer driven by the document finds no
  * undocumented status and no 5xx"). For every operation it sends generated requests, valid ones
  * (from the schemas) and invalid ones (wrong types, unknown fields, hostile text, deep nesting, wrong
  * media types, bad or missing credentials), and fails on any 5xx, any status the document does not list

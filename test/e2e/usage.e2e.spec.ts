@@ -5,7 +5,7 @@ import { UsageEventsRepository } from '../../src/usage/usage-events.repository';
 import { UsageRecorder } from '../../src/usage/usage-recorder.service';
 import { createAdminKey, issueApiKey } from '../support/credentials';
 import { startTestApp, TestApp } from '../support/test-app';
-import { usageEvent } from '../support/usage-event';
+import { usageRowOf } from '../support/usage-event';
 
 interface UsageEventBody {
   requestId: string;
@@ -114,7 +114,7 @@ describe('Usage metering', () => {
   it('should count a replayed batch once, whoever chose its request ids', async () => {
     const partner = await issueApiKey(server, admin, { scopes: ['models:infer'] });
     const event = (requestId: string, requestIdFromClient: boolean, occurredAt: number) =>
-      usageEvent({
+      usageRowOf({
         requestId,
         requestIdFromClient,
         principalId: partner.id,

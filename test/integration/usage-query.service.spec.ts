@@ -5,7 +5,7 @@ import { UsageEventsRepository } from '../../src/usage/usage-events.repository';
 import { UsageModule } from '../../src/usage/usage.module';
 import { UsageQueryService } from '../../src/usage/usage-query.service';
 import { HealthModule } from '../../src/health/health.module';
-import { usageEvent } from '../support/usage-event';
+import { usageRowOf } from '../support/usage-event';
 import { startTestModule } from '../support/test-module';
 import { randomUUID } from 'node:crypto';
 
@@ -22,8 +22,8 @@ describe(UsageQueryService.name, () => {
     const repository = module.get(UsageEventsRepository);
     await repository.ensurePartitions(new Date(hour), 0);
     await repository.insertBatch([
-      usageEvent({ requestId: 'a', principalId, occurredAt: at(1), model: 'iris', latencyMs: 10 }),
-      usageEvent({
+      usageRowOf({ requestId: 'a', principalId, occurredAt: at(1), model: 'iris', latencyMs: 10 }),
+      usageRowOf({
         requestId: 'b',
         principalId,
         occurredAt: at(2),
@@ -32,7 +32,7 @@ describe(UsageQueryService.name, () => {
         status: 400,
         errorCode: 'invalid_input',
       }),
-      usageEvent({ requestId: 'c', principalId, occurredAt: at(70), model: 'mlp', latencyMs: 30 }),
+      usageRowOf({ requestId: 'c', principalId, occurredAt: at(70), model: 'mlp', latencyMs: 30 }),
     ]);
   });
 

@@ -1,4 +1,4 @@
-import { RecordedUsageEvent } from '../../src/usage/usage-event';
+import { RecordedUsageEvent, usageRow } from '../../src/usage/usage-event';
 
 /** A metered predict request as the usage hook records it, with what a test cares about overridden. */
 export function usageEvent(
@@ -25,4 +25,9 @@ export function usageEvent(
     batchItems: 1,
     ...overrides,
   };
+}
+
+/** The same event as the usage row the recorder writes (journal lines, batches). */
+export function usageRowOf(overrides: Partial<RecordedUsageEvent> & Pick<RecordedUsageEvent, 'requestId'>): string {
+  return usageRow(usageEvent(overrides));
 }

@@ -38,8 +38,13 @@ export function oipDatatype(ortType: string): OipDatatype | undefined {
   return ORT_TO_OIP[ortType as OrtType];
 }
 
+const OIP_TO_ORT = Object.fromEntries(Object.entries(ORT_TO_OIP).map(([ort, oip]) => [oip, ort])) as Record<
+  OipDatatype,
+  OrtType
+>;
+
 export function ortType(datatype: OipDatatype): OrtType {
-  return (Object.entries(ORT_TO_OIP).find(([, oip]) => oip === datatype)?.[0] ?? 'float32') as OrtType;
+  return OIP_TO_ORT[datatype] ?? 'float32';
 }
 
 export type ElementKind = 'float' | 'integer' | 'bigint' | 'bool' | 'string';

@@ -1,12 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import { INFERENCE_PATHS } from './inference.routes';
 
-/** `/v1` model routes and the `/v2` routes that succeed them (docs/docs/API.md: `Link: rel="successor-version"`). */
-const SUCCESSORS: Record<string, (params: Record<string, string>) => string> = {
-  '/v1/models/:name': (p) => `/v2/models/${p.name}`,
-  '/v1/models/:name/versions/:version': (p) => `/v2/models/${p.name}/versions/${p.version}`,
-  [INFERENCE_PATHS.predict]: (p) => `/v2/models/${p.name}/infer`,
-  [INFERENCE_PATHS.predictVersion]: (p) => `/v2/models/${p.name}/versions/${p.version}/infer`,
+type Params = Record<string, string>;
+const e = encodeURIComponent;
+
+/** `/v1` model routes and the `/v2` routes that succeed them (docs/API.md: `Link: rel="successor-version"`). */
+const SUCCESSORS: Record<string, (p: Params) => string> = {
+  '/v1/models/:name': (p) => `</v2/models/${e(p.name)}>; rel="successor-version"`,
+  '/v1/models/:name/versions/:version': (p) =>
+    `</v2/models/${e(p.name)}/versions/${e(p.version)}>; rel="successor-version"`,
+  [INFERENCE_PATHS.predict]: (p) => `</v2/models/${e(p.name)}/infer>; rel="successor-version"`,
+  [INFERENCE_PATHS.predictVersion]: (p) =>
+    `</v2/models/${e(p.name)}/versions/${e(p.version)}/infer>; rel="successor-version"`,
 };
 
 const INFERENCE_ROUTES = new Set<string>(Object.values(INFERENCE_PATHS));
@@ -19,13 +24,7 @@ export function registerInferenceHooks(fastify: FastifyInstance): void {
   fastify.addHook('onSend', (request, reply, payload, done) => {
     const route = request.routeUrl;
     const successor = SUCCESSORS[route];
-    if (successor) {
-      const params = request.params as Record<string, string>;
-      const encoded = Object.fromEntries(
-        Object.entries(params).map(([key, value]) => [key, encodeURIComponent(value)]),
-      );
-      void reply.header('Link', `<${successor(encoded)}>; rel="successor-version"`);
-    }
+    if (successor) void reply.header('Link', successor(request.params as Params));
     if (INFERENCE_ROUTES.has(route)) {
       const usage = request.usage;
       const total = reply.elapsedTime;
