@@ -1,12 +1,12 @@
 import { VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger } from 'nestjs-pino';
 import { AppModule, ModuleImport } from './app.module';
 import { version } from './common/version';
 import { Configuration } from './config/configuration';
 import { setupDocs } from './docs/setup-docs';
 import { INFERENCE_MODELS } from './protocols/http/inference.docs';
+import { configureLogging, NestLogger } from './observability/logging';
 import { configureHttp, createFastifyAdapter } from './protocols/http/http-server';
 
 export interface CreateAppOptions {
@@ -22,13 +22,14 @@ export async function createApp(
   configuration: Configuration,
   options: CreateAppOptions = {},
 ): Promise<NestFastifyApplication> {
+  configureLogging(configuration.app);
   const adapter = createFastifyAdapter(configuration);
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(configuration, options.imports),
     adapter,
     { bufferLogs: true },
   );
-  app.useLogger(app.get(Logger));
+  app.useLogger(new NestLogger());
   app.enableVersioning({ type: VersioningType.URI });
   configureHttp(app, configuration);
   setupDocs(app, configuration.app, version, INFERENCE_MODELS);

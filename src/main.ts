@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import cluster from 'node:cluster';
-import { Logger } from 'nestjs-pino';
+import { Logger } from '@nestjs/common';
+import type { AddressInfo } from 'node:net';
 import { createApp } from './app.factory';
 import { runPrimary } from './cluster';
 import { workerCount } from './config/processes';
@@ -25,9 +26,19 @@ async function bootstrap(configuration: Configuration): Promise<void> {
   const app = await createApp(configuration);
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   await app.listen({ port: configuration.app.port, host: configuration.app.host });
-  app
-    .get(Logger)
-    .log(`Modelgate listening on ${await app.getUrl()} (docs: ${configuration.app.publicUrl}/docs)`, 'Main');
+  const address = app.getHttpServer().address() as AddressInfo;
+  new Logger('Main').log(
+    `Modelgate listening on ${listenUrl(address)}${wildcard(address.address) ? ' (every interface)' : ''}, docs at ${configuration.app.publicUrl}/docs`,
+  );
+}
+
+function wildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::';
+}
+
+/** The address the server really listens on, as a URL (IPv6 in brackets). */
+function listenUrl({ address, port }: AddressInfo): string {
+  return `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
 }
 
 /** One process, or with WORKERS > 1 (default: one per core with DATABASE_URL) a cluster of them. */

@@ -30,6 +30,17 @@ export class AppEnv {
   @Min(0)
   SHUTDOWN_TIMEOUT_MS = 15_000;
 
+  /**
+   * On SIGTERM, how long the instance keeps serving while `/health/ready` says 503 (and gRPC health
+   * NOT_SERVING), every response with `Connection: close`, before it stops accepting: long enough for a
+   * load balancer's health checks to take it out of rotation. 0: stop accepting at once. Only SIGTERM
+   * drains (SIGINT, a developer's Ctrl-C, stops at once).
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  SHUTDOWN_DRAIN_MS = 5_000;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' = 'info';
 
@@ -58,6 +69,7 @@ export interface AppConfig {
   publicUrl: string;
   bodyLimitBytes: number;
   shutdownTimeoutMs: number;
+  shutdownDrainMs: number;
   logLevel: AppEnv['LOG_LEVEL'];
   corsOrigins: string[] | '*';
   metricsToken?: string;
@@ -74,6 +86,7 @@ export function toAppConfig(env: AppEnv): AppConfig {
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    shutdownDrainMs: env.SHUTDOWN_DRAIN_MS,
     logLevel: env.LOG_LEVEL,
     corsOrigins:
       origins === '*'

@@ -1,6 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigValidationError } from './config.errors';
-import { loadConfiguration } from './configuration';
+import { configurationVariables, loadConfiguration } from './configuration';
 
 describe(loadConfiguration.name, () => {
   it('should apply defaults to an empty environment', () => {
@@ -40,5 +43,51 @@ describe(loadConfiguration.name, () => {
 
   it('should treat empty values as unset', () => {
     expect(loadConfiguration({ PORT: '', DATABASE_URL: '' }).app.port).toBe(3000);
+  });
+
+  describe('settings from files (X_FILE)', () => {
+    const secret = (content: string) => {
+      const path = join(mkdtempSync(join(tmpdir(), 'config-')), 'secret');
+      writeFileSync(path, content);
+      return path;
+    };
+    const problemsOf = (env: Record<string, string>) => {
+      try {
+        loadConfiguration(env);
+      } catch (error) {
+        return (error as ConfigValidationError).problems;
+      }
+      return [];
+    };
+
+    it('should read a setting from the file its _FILE variable names, without the trailing newline', () => {
+      const configuration = loadConfiguration({
+        DATABASE_URL_FILE: secret('postgresql://app:s3cret@db:5432/modelgate\n'),
+        METRICS_TOKEN_FILE: secret('token-from-a-secret'),
+      });
+      expect(configuration.database.url).toBe('postgresql://app:s3cret@db:5432/modelgate');
+      expect(configuration.app.metricsToken).toBe('token-from-a-secret');
+    });
+
+    it('should validate a value read from a file like any other', () => {
+      expect(problemsOf({ DATABASE_URL_FILE: secret('mysql://nope') })).toEqual([
+        expect.stringContaining('DATABASE_URL must be a postgres'),
+      ]);
+    });
+
+    it('should refuse a setting given both ways, and a file that cannot be read', () => {
+      expect(
+        problemsOf({ DATABASE_URL: 'postgresql://u@db/x', DATABASE_URL_FILE: secret('postgresql://u@db/y') }),
+      ).toEqual(['DATABASE_URL_FILE: set DATABASE_URL or DATABASE_URL_FILE, not both']);
+      expect(problemsOf({ REDIS_URL_FILE: '/nonexistent/redis-url' })).toEqual([
+        'REDIS_URL_FILE: cannot read "/nonexistent/redis-url" (ENOENT)',
+      ]);
+    });
+
+    it('should know every variable of every namespace', () => {
+      const variables = configurationVariables();
+      for (const name of ['DATABASE_URL', 'METRICS_TOKEN', 'REDIS_URL', 'PORT', 'GRPC_PORT', 'USAGE_JOURNAL_DIR'])
+        expect(variables).toContain(name);
+    });
   });
 });

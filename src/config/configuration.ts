@@ -2,7 +2,7 @@ import { AppConfig, AppEnv, toAppConfig } from './app.config';
 import { AuthConfig, AuthEnv, toAuthConfig } from './auth.config';
 import { ConfigValidationError } from './config.errors';
 import { DatabaseConfig, DatabaseEnv, toDatabaseConfig } from './database.config';
-import { Env, validateNamespace } from './env';
+import { Env, settingNames, validateNamespace, withFileSettings } from './env';
 import { GrpcConfig, GrpcEnv, toGrpcConfig } from './grpc.config';
 import { ModelsConfig, ModelsEnv, toModelsConfig } from './models.config';
 import { toUsageConfig, UsageConfig, UsageEnv } from './usage.config';
@@ -17,12 +17,21 @@ export interface Configuration {
   grpc: GrpcConfig;
 }
 
+const NAMESPACES = [AppEnv, DatabaseEnv, AuthEnv, ModelsEnv, UsageEnv, GrpcEnv];
+
+/** Every variable the configuration reads (each may also come from a file: `X_FILE`). */
+export function configurationVariables(): string[] {
+  return NAMESPACES.flatMap((namespace) => settingNames(namespace));
+}
+
 /**
- * Reads and validates every namespace from the environment. Throws one {@link ConfigValidationError}
- * naming every bad variable, so that a misconfigured process fails at start-up, not at first use.
+ * Reads and validates every namespace from the environment, each variable `X` also from the file that
+ * `X_FILE` names. Throws one {@link ConfigValidationError} naming every bad variable, so that a
+ * misconfigured process fails at start-up, not at first use.
  */
-export function loadConfiguration(env: Env = process.env): Configuration {
+export function loadConfiguration(environment: Env = process.env): Configuration {
   const problems: string[] = [];
+  const env = withFileSettings(environment, configurationVariables(), problems);
   const app = validateNamespace(AppEnv, env, problems);
   const database = validateNamespace(DatabaseEnv, env, problems);
   const auth = validateNamespace(AuthEnv, env, problems);

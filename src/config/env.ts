@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { plainToInstance } from 'class-transformer';
-import { validateSync, ValidationError } from 'class-validator';
+import { getMetadataStorage, validateSync, ValidationError } from 'class-validator';
 
 export type Env = Record<string, string | undefined>;
 
@@ -36,4 +37,36 @@ function describe(error: ValidationError, env: Env): string[] {
   return [
     `${error.property}: ${constraints} (received ${received === undefined ? 'nothing' : JSON.stringify(received)})`,
   ];
+}
+
+/** The variables a namespace class declares (every one carries a validation decorator). */
+export function settingNames(cls: new () => object): string[] {
+  const names = getMetadataStorage()
+    .getTargetValidationMetadatas(cls, '', true, false)
+    .map((metadata) => metadata.propertyName);
+  return [...new Set(names)];
+}
+
+/**
+ * The `*_FILE` convention (Docker and Kubernetes secrets): for a setting `X`, `X_FILE` names a file
+ * whose content is the value (one trailing newline dropped, as `echo` and editors leave one). Setting
+ * both, or a file that cannot be read, is a problem reported with the others at start-up.
+ */
+export function withFileSettings(env: Env, settings: readonly string[], problems: string[]): Env {
+  const resolved: Env = { ...env };
+  for (const name of settings) {
+    const path = env[`${name}_FILE`];
+    if (path === undefined || path === '') continue;
+    if (env[name] !== undefined && env[name] !== '') {
+      problems.push(`${name}_FILE: set ${name} or ${name}_FILE, not both`);
+      continue;
+    }
+    try {
+      resolved[name] = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? String(error);
+      problems.push(`${name}_FILE: cannot read ${JSON.stringify(path)} (${code})`);
+    }
+  }
+  return resolved;
 }

@@ -30,14 +30,15 @@ export function freePort(): Promise<number> {
 /**
  * Starts the built server (`npm test` builds first) as a child process and waits until it is ready.
  * `detached`: the server leads a process group of its own (a cluster's primary and workers), which a
- * test can kill at once with `process.kill(-child.pid, 'SIGKILL')`.
+ * test can kill at once with `process.kill(-child.pid, 'SIGKILL')`. `port`: a given one (an instance
+ * restarted behind a load balancer), else a free one.
  */
 export async function startServerProcess(
   env: Record<string, string>,
-  { detached = false }: { detached?: boolean } = {},
+  { detached = false, port: fixedPort }: { detached?: boolean; port?: number } = {},
 ): Promise<ServerProcess> {
   if (!existsSync(DIST_MAIN)) throw new Error('dist/src/main.js is missing: run `npm run build` (npm test does)');
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   // A journal of its own unless the test shares one between runs (files left in ./data would be replayed).
   const scratch = () => mkdtempSync(join(tmpdir(), 'modelgate-server-'));
@@ -48,6 +49,8 @@ export async function startServerProcess(
       PORT: String(port),
       PUBLIC_URL: url,
       GRPC_PORT: '0',
+      // Tests stop servers at once unless they test the drain.
+      SHUTDOWN_DRAIN_MS: '0',
       ...(env.USAGE_JOURNAL_DIR ? {} : { USAGE_JOURNAL_DIR: join(scratch(), 'usage-journal') }),
       ...env,
     },

@@ -14,7 +14,7 @@ import { ReflectionService } from '@grpc/reflection';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { HealthImplementation, protoPath as HEALTH_PROTO } from 'grpc-health-check';
-import { PinoLogger } from 'nestjs-pino';
+import { rootLogger } from '../../observability/logging';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CallContext } from '../../common/request-context';
@@ -69,7 +69,11 @@ export class GrpcServer implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly config: ConfigService<Configuration, true>,
     shutdown: ShutdownService,
   ) {
-    shutdown.registerServer('gRPC', () => this.drain());
+    shutdown.registerServer(
+      'gRPC',
+      () => this.drain(),
+      () => this.notServing(),
+    );
   }
 
   /** The port it listens on (GRPC_PORT, or the one the system chose for 0 in tests); undefined when off. */
@@ -114,12 +118,17 @@ export class GrpcServer implements OnApplicationBootstrap, OnApplicationShutdown
     this.server?.forceShutdown();
   }
 
+  /** Draining has begun: health checks say NOT_SERVING while calls are still served. */
+  private notServing(): void {
+    this.health.setStatus('', 'NOT_SERVING');
+    this.health.setStatus(SERVICE, 'NOT_SERVING');
+  }
+
   /** Stops taking calls and waits for those in flight (at most SHUTDOWN_TIMEOUT_MS, then cuts them). */
   private async drain(): Promise<void> {
     const server = this.server;
     if (!server) return;
-    this.health.setStatus('', 'NOT_SERVING');
-    this.health.setStatus(SERVICE, 'NOT_SERVING');
+    this.notServing();
     const timeoutMs = this.config.get('app', { infer: true }).shutdownTimeoutMs;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
@@ -237,8 +246,8 @@ export class GrpcServer implements OnApplicationBootstrap, OnApplicationShutdown
 /** One access-log line per call, as the HTTP server writes one per request. */
 function logCall(requestId: string, route: string, status: number, elapsedMs: number, principal?: Principal): void {
   const level = status >= 500 ? 'error' : 'info';
-  if (!PinoLogger.root.isLevelEnabled(level)) return;
-  PinoLogger.root[level](
+  if (!rootLogger().isLevelEnabled(level)) return;
+  rootLogger()[level](
     {
       requestId,
       protocol: 'grpc',

@@ -1,6 +1,6 @@
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { PinoLogger } from 'nestjs-pino';
+import { rootLogger } from '../../observability/logging';
 import { DomainError } from '../../common/errors/domain.error';
 import { CommonErrorCode } from '../../common/errors/error-codes';
 import { sendError, writeClientError } from '../../common/errors/error-response';
@@ -11,6 +11,7 @@ import { jsonBodyParser } from '../../common/http/json-body';
 import { REQUEST_ID_HEADER, requestIdOf } from '../../common/request-id';
 import { Configuration } from '../../config/configuration';
 import { OAuthErrorCode } from '../../oauth/oauth.errors';
+import { ShutdownService } from '../../lifecycle/shutdown.service';
 import { MetricsService } from '../../observability/metrics.service';
 import { UsageRecorder } from '../../usage/usage-recorder.service';
 import { registerInferenceHooks } from './inference-hooks';
@@ -27,7 +28,8 @@ export function createFastifyAdapter(configuration: Configuration): FastifyAdapt
     bodyLimit: configuration.app.bodyLimitBytes,
     genReqId: requestIdOf,
     requestIdHeader: false,
-    return503OnClosing: true,
+    // Draining is ShutdownService's: a request that reaches a closing server is served, not refused.
+    return503OnClosing: false,
     // Errors the router raises before any hook (a malformed URL: 400; a path segment over 100
     // characters: 414) and those of the HTTP parser (bad request line or header: 400; headers too
     // large: 431) are answered in the surface's own format, with a request id, echoing nothing.
@@ -50,6 +52,13 @@ export function configureHttp(app: NestFastifyApplication, configuration: Config
     { bodyLimit: configuration.app.bodyLimitBytes },
     formBodyParser(),
   );
+  const shutdown = app.get(ShutdownService);
+  // Draining (ShutdownService): every response ends its connection, so that clients and proxies move
+  // their keep-alive connections to instances that stay.
+  fastify.addHook('onRequest', (_request, reply, done) => {
+    if (shutdown.isShuttingDown) void reply.header('Connection', 'close');
+    done();
+  });
   observeRequests(fastify, app.get(MetricsService));
   registerUsageHook(fastify, app.get(UsageRecorder));
   app.get(InferenceRoutes).register(fastify);
@@ -135,8 +144,8 @@ function observeRequests(fastify: FastifyInstance, metrics: MetricsService): voi
     const route = request.routeUrl || 'unmatched';
     metrics.observeHttp(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
     const level = reply.statusCode >= 500 ? 'error' : 'info';
-    if (PinoLogger.root.isLevelEnabled(level) && !QUIET_ROUTES.test(request.url)) {
-      PinoLogger.root[level](
+    if (rootLogger().isLevelEnabled(level) && !QUIET_ROUTES.test(request.url)) {
+      rootLogger()[level](
         {
           requestId: request.id,
           method: request.method,

@@ -1,0 +1,146 @@
+#!/usr/bin/env node
+/**
+ * `npm run build`: compiles the server (tsconfig.build.json) into dist/ with @nestjs/swagger's compiler
+ * plugin, which documents the DTOs from their types and comments, and copies the gRPC proto beside the
+ * code that loads it. It does what `nest build` did (tsc builder, the same plugin options), with the
+ * TypeScript compiler API directly: the Nest CLI's dependencies need a newer Node than the one the
+ * project supports.
+ *
+ *   node scripts/build.js            build when a source changed since the last build (npm start, npm test)
+ *   node scripts/build.js --force    build anyway (npm run build)
+ *   node scripts/build.js --watch    rebuild on every change; with --run, (re)start the server after each
+ *
+ * "Changed": a file or folder under the sources (src, migrations, bench, the proto) or a tsconfig,
+ * package.json or package-lock.json newer than the last build's stamp (a deleted file changes its folder).
+ * A full build empties dist/ first, so nothing deleted from the sources lingers there (migrations above all).
+ */
+'use strict';
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const ts = require('typescript');
+const swaggerPlugin = require('@nestjs/swagger/plugin');
+
+const ROOT = path.resolve(__dirname, '..');
+const OUT = path.join(ROOT, 'dist');
+const STAMP = path.join(OUT, '.build-stamp');
+const CONFIG = path.join(ROOT, 'tsconfig.build.json');
+const WATCHED = ['src', 'migrations', 'bench', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json'];
+const SWAGGER_OPTIONS = { classValidatorShim: true, introspectComments: true };
+const ASSETS = [{ from: 'src/protocols/grpc/proto', to: 'dist/src/protocols/grpc/proto', pattern: /\.proto$/ }];
+
+const args = new Set(process.argv.slice(2));
+
+function newestChange(entry) {
+  let stat;
+  try {
+    stat = fs.statSync(entry);
+  } catch {
+    return 0;
+  }
+  let newest = stat.mtimeMs;
+  if (stat.isDirectory()) {
+    for (const name of fs.readdirSync(entry)) newest = Math.max(newest, newestChange(path.join(entry, name)));
+  }
+  return newest;
+}
+
+function upToDate() {
+  let built;
+  try {
+    built = fs.statSync(STAMP).mtimeMs;
+  } catch {
+    return false;
+  }
+  return WATCHED.every((entry) => newestChange(path.join(ROOT, entry)) <= built);
+}
+
+function parseConfig() {
+  const parsed = ts.getParsedCommandLineOfConfigFile(CONFIG, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: report });
+  if (!parsed) process.exit(1);
+  if (parsed.errors.length > 0) {
+    parsed.errors.forEach(report);
+    process.exit(1);
+  }
+  return parsed;
+}
+
+const formatHost = {
+  getCanonicalFileName: (fileName) => fileName,
+  getCurrentDirectory: () => ROOT,
+  getNewLine: () => '\n',
+};
+
+function report(diagnostic) {
+  process.stderr.write(ts.formatDiagnosticsWithColorAndContext([diagnostic], formatHost));
+}
+
+function copyAssets() {
+  for (const asset of ASSETS) {
+    const from = path.join(ROOT, asset.from);
+    const to = path.join(ROOT, asset.to);
+    fs.mkdirSync(to, { recursive: true });
+    for (const name of fs.readdirSync(from)) {
+      if (asset.pattern.test(name)) fs.copyFileSync(path.join(from, name), path.join(to, name));
+    }
+  }
+}
+
+function transformers(program) {
+  return { before: [swaggerPlugin.before(SWAGGER_OPTIONS, program)] };
+}
+
+/** One full build; false when the compiler found errors (nothing is stamped then). */
+function build() {
+  const config = parseConfig();
+  fs.rmSync(OUT, { recursive: true, force: true });
+  const program = ts.createProgram({ rootNames: config.fileNames, options: config.options });
+  const diagnostics = ts.getPreEmitDiagnostics(program);
+  diagnostics.forEach(report);
+  if (diagnostics.some((diagnostic) => diagnostic.category === ts.DiagnosticCategory.Error)) return false;
+  const emitted = program.emit(undefined, undefined, undefined, false, transformers(program));
+  emitted.diagnostics.forEach(report);
+  if (emitted.emitSkipped) return false;
+  copyAssets();
+  fs.writeFileSync(STAMP, `${new Date().toISOString()}\n`);
+  return true;
+}
+
+function watch() {
+  let server;
+  const restart = () => {
+    if (!args.has('--run')) return;
+    const start = () => {
+      server = spawn(process.execPath, ['--max-semi-space-size=32', path.join(OUT, 'src', 'main.js')], {
+        stdio: 'inherit',
+      });
+    };
+    if (server && server.exitCode === null) {
+      server.once('exit', start);
+      server.kill('SIGTERM');
+    } else start();
+  };
+  const host = ts.createWatchCompilerHost(
+    CONFIG,
+    {},
+    ts.sys,
+    ts.createEmitAndSemanticDiagnosticsBuilderProgram,
+    report,
+    (diagnostic) => process.stdout.write(`${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}\n`),
+  );
+  host.afterProgramCreate = (builder) => {
+    const program = builder.getProgram();
+    const diagnostics = [...builder.getSyntacticDiagnostics(), ...builder.getSemanticDiagnostics()];
+    diagnostics.forEach(report);
+    if (diagnostics.some((diagnostic) => diagnostic.category === ts.DiagnosticCategory.Error)) return;
+    builder.emit(undefined, undefined, undefined, false, transformers(program));
+    copyAssets();
+    fs.writeFileSync(STAMP, `${new Date().toISOString()}\n`);
+    restart();
+  };
+  ts.createWatchProgram(host);
+}
+
+if (args.has('--watch')) watch();
+else if (!args.has('--force') && upToDate()) process.stdout.write('dist/ is up to date with the sources\n');
+else if (!build()) process.exit(1);
