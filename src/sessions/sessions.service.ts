@@ -1,0 +1,125 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { ChangeFeedService } from '../change-feed/change-feed.service';
+import { DomainError } from '../common/errors/domain.error';
+import { sha256 } from '../common/secrets';
+import { Configuration } from '../config/configuration';
+import { unauthorized } from '../identity/identity.errors';
+import { Scope } from '../identity/scopes';
+import { SessionEntity } from './session.entity';
+import { SessionAuthenticator } from './session-authenticator';
+import {
+  cookieValue,
+  csrfTokenMatches,
+  csrfTokenOf,
+  newSessionSecret,
+  serializeCookie,
+  SESSION_COOKIE,
+} from './session-secret';
+import { SessionDto } from './sessions.dto';
+import { SessionErrorCode } from './sessions.errors';
+import { SessionsRepository } from './sessions.repository';
+
+/** The signed-in user, as the identity provider described them. */
+export interface SessionUser {
+  id: string;
+  name: string;
+  email?: string;
+}
+
+export interface StartedSession {
+  session: SessionEntity;
+  /** The `Set-Cookie` value carrying the new session's secret (shown to the browser once). */
+  cookie: string;
+}
+
+/** Sessions: started by SSO, read by `GET /auth/session`, ended by logout on every instance. */
+@Injectable()
+export class SessionsService {
+  private readonly ttlSeconds: number;
+  private readonly secureCookies: boolean;
+
+  constructor(
+    private readonly repository: SessionsRepository,
+    private readonly authenticator: SessionAuthenticator,
+    private readonly events: ChangeFeedService,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    config: ConfigService<Configuration, true>,
+  ) {
+    this.ttlSeconds = config.get('sso', { infer: true }).sessionTtlSeconds;
+    this.secureCookies = config.get('app', { infer: true }).publicUrl.startsWith('https:');
+  }
+
+  async start(user: SessionUser, scopes: readonly Scope[]): Promise<StartedSession> {
+    const secret = newSessionSecret();
+    const session = await this.dataSource.transaction(async (manager) => {
+      const started = await this.repository.insert(
+        {
+          tokenHash: sha256(secret),
+          userId: user.id,
+          userName: user.name,
+          userEmail: user.email ?? null,
+          scopes: [...scopes],
+          expiresAt: new Date(Date.now() + this.ttlSeconds * 1000),
+        },
+        manager,
+      );
+      // audit: session.started (target: the session's id; changes: user and scopes)
+      return started;
+    });
+    return { session, cookie: this.cookie(secret, this.ttlSeconds) };
+  }
+
+  /** `GET /auth/session`: the session of the request's cookie (401 without a running one). */
+  async describe(cookieHeader: string | string[] | undefined): Promise<SessionDto> {
+    const secret = cookieValue(cookieHeader, SESSION_COOKIE);
+    const session = secret === undefined ? undefined : await this.authenticator.session(secret);
+    if (!secret || !session) throw unauthorized('No session: sign in at /auth/sso/login.');
+    return {
+      user: { id: session.userId, name: session.userName, email: session.userEmail },
+      scopes: session.scopes,
+      csrfToken: csrfTokenOf(secret),
+      expiresAt: session.expiresAt.toISOString(),
+    };
+  }
+
+  /**
+   * `POST /auth/logout`: ends the cookie's session everywhere (its X-CSRF-Token required); the returned
+   * `Set-Cookie` deletes the cookie. Without a running session there is nothing to end: the same answer.
+   */
+  async logout(cookieHeader: string | string[] | undefined, csrfToken: string | string[] | undefined): Promise<string> {
+    const secret = cookieValue(cookieHeader, SESSION_COOKIE);
+    const session = secret === undefined ? undefined : await this.authenticator.session(secret);
+    if (secret && session) {
+      assertCsrf(secret, csrfToken);
+      await this.end(session);
+    }
+    return this.cookie('', 0);
+  }
+
+  async end(session: SessionEntity): Promise<void> {
+    const ended = await this.dataSource.transaction(async (manager) => {
+      const changed = await this.repository.end(session.id, new Date(), manager);
+      // audit (when changed): session.ended (target: the session's id)
+      return changed;
+    });
+    this.authenticator.forget(session.id);
+    if (ended) await this.events.publish('session', session.id);
+  }
+
+  private cookie(secret: string, maxAgeSeconds: number): string {
+    return serializeCookie(SESSION_COOKIE, secret, { path: '/', maxAgeSeconds, secure: this.secureCookies });
+  }
+}
+
+/** 403 `csrf_failed` unless `presented` is the session's CSRF token. */
+export function assertCsrf(secret: string, presented: string | string[] | undefined): void {
+  if (!csrfTokenMatches(secret, presented)) {
+    throw new DomainError(
+      SessionErrorCode.CsrfFailed,
+      'A request made with the session cookie that changes something must carry X-CSRF-Token (from GET /auth/session).',
+    );
+  }
+}

@@ -1,0 +1,186 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { DomainError } from '../common/errors/domain.error';
+import { randomBase62 } from '../common/secrets';
+import { Configuration } from '../config/configuration';
+import { SessionsService, SessionUser } from '../sessions/sessions.service';
+import { serializeCookie } from '../sessions/session-secret';
+import { LOGIN_COOKIE, LOGIN_COOKIE_PATH, LOGIN_TTL_SECONDS } from './login-secrets';
+import { LoginStatesRepository } from './login-states.repository';
+import { FlowOutcome, FlowRequest, OAuth2Flow } from './oauth2-flow';
+import { safeReturnTo } from './return-to';
+import { groupsOf, scopesOfGroups } from './roles';
+import { fetchJson, ProviderEndpoints, SsoProvider, unavailable } from './sso-provider';
+import { SsoErrorCode } from './sso.errors';
+
+/** A redirect and the cookies to set with it. */
+export interface SsoRedirect {
+  location: string;
+  cookies: string[];
+}
+
+/** Sign-in through the organisation's provider: the redirect to it, then the callback that starts a session. */
+@Injectable()
+export class SsoLoginService {
+  private readonly logger = new Logger(SsoLoginService.name);
+  private readonly publicUrl: string;
+  private readonly secureCookies: boolean;
+  private flow?: { endpoints: ProviderEndpoints; flow: OAuth2Flow };
+
+  constructor(
+    private readonly provider: SsoProvider,
+    private readonly states: LoginStatesRepository,
+    private readonly sessions: SessionsService,
+    config: ConfigService<Configuration, true>,
+  ) {
+    this.publicUrl = config.get('app', { infer: true }).publicUrl;
+    this.secureCookies = this.publicUrl.startsWith('https:');
+  }
+
+  /** `GET /auth/sso/login`: to the provider, this browser's half of the sign-in in a cookie. */
+  async login(returnTo: unknown): Promise<SsoRedirect> {
+    const settings = this.provider.require();
+    const browserSecret = randomBase62(43);
+    const request: FlowRequest = {
+      query: {},
+      login: {
+        browserSecret,
+        nonce: settings.scopes.includes('openid') ? randomBase62(32) : undefined,
+        returnTo: safeReturnTo(returnTo, this.publicUrl),
+      },
+    };
+    const outcome = await (await this.oauth2()).begin(request);
+    if (outcome.kind !== 'redirect') throw this.failure(outcome);
+    return { location: outcome.url, cookies: [this.loginCookie(browserSecret, LOGIN_TTL_SECONDS)] };
+  }
+
+  /** `GET /auth/sso/callback`: the code exchanged, the user's groups mapped to scopes, a session started. */
+  async callback(query: Record<string, unknown>, browserSecret: string | undefined): Promise<SsoRedirect> {
+    const settings = this.provider.require();
+    const endpoints = await this.provider.endpoints();
+    const clear = this.loginCookie('', 0);
+    if (typeof query.error === 'string') {
+      throw new DomainError(
+        query.error === 'access_denied' ? SsoErrorCode.AccessDenied : SsoErrorCode.LoginFailed,
+        query.error === 'access_denied'
+          ? 'The identity provider did not sign you in (access_denied).'
+          : 'The identity provider refused the sign-in request.',
+      );
+    }
+    // RFC 9207: a provider that names itself in the response must be the one configured (mix-up attacks).
+    if (query.iss !== undefined && endpoints.issuer && query.iss !== endpoints.issuer) {
+      throw new DomainError(SsoErrorCode.LoginFailed, 'The response comes from another identity provider.');
+    }
+    if (!browserSecret) {
+      throw new DomainError(SsoErrorCode.InvalidState, 'This sign-in was not started in this browser: start again.');
+    }
+    if (typeof query.code !== 'string' || query.code === '' || typeof query.state !== 'string') {
+      throw new DomainError(SsoErrorCode.InvalidState, 'The callback needs the provider’s code and state.');
+    }
+    const request: FlowRequest = {
+      query: { code: query.code, state: query.state },
+      login: { browserSecret, returnTo: '' },
+    };
+    const outcome = await (await this.oauth2()).complete(request);
+    if (outcome.kind !== 'success') throw this.failure(outcome);
+    const user = userOf(outcome.claims);
+    const groups = groupsOf(outcome.claims, settings.rolesClaim);
+    const scopes = scopesOfGroups(groups, settings.roleScopes);
+    if (scopes.length === 0) {
+      this.logger.warn({ userId: user.id, groups }, 'SSO sign-in refused: no group maps to a scope');
+      throw new DomainError(
+        SsoErrorCode.NoRole,
+        'None of your groups grants access to Modelgate: ask an administrator.',
+      );
+    }
+    const started = await this.sessions.start(user, scopes);
+    this.logger.log({ userId: user.id, sessionId: started.session.id, scopes }, 'SSO sign-in');
+    return { location: request.login.returnTo, cookies: [started.cookie, clear] };
+  }
+
+  private async oauth2(): Promise<OAuth2Flow> {
+    const endpoints = await this.provider.endpoints();
+    if (this.flow?.endpoints !== endpoints) {
+      const settings = this.provider.require();
+      const flow = new OAuth2Flow(
+        endpoints,
+        {
+          clientId: settings.clientId,
+          clientSecret: settings.clientSecret,
+          callbackUrl: `${this.publicUrl}/auth/sso/callback`,
+          scopes: settings.scopes,
+        },
+        this.states,
+        (request, tokens) => this.verifyClaims(endpoints, request, tokens),
+        (url, accessToken) => fetchJson(url, 'userinfo', { authorization: `Bearer ${accessToken}` }),
+      );
+      this.flow = { endpoints, flow };
+    }
+    return this.flow.flow;
+  }
+
+  /** The ID token verified (signature, iss, aud, nonce) when there is one to verify; its claims, then userinfo's. */
+  private async verifyClaims(
+    endpoints: ProviderEndpoints,
+    request: FlowRequest,
+    tokens: { idToken?: string; userinfo: Record<string, unknown> },
+  ): Promise<Record<string, unknown>> {
+    const expectIdToken = request.login.nonce !== undefined && endpoints.verifyIdToken !== undefined;
+    if (!expectIdToken || !endpoints.verifyIdToken) return tokens.userinfo;
+    if (!tokens.idToken) throw new DomainError(SsoErrorCode.LoginFailed, 'The identity provider sent no ID token.');
+    let claims: Record<string, unknown>;
+    try {
+      claims = await endpoints.verifyIdToken(tokens.idToken);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'SSO: the ID token does not verify');
+      throw new DomainError(SsoErrorCode.LoginFailed, 'The ID token does not verify.');
+    }
+    if (claims.nonce !== request.login.nonce) {
+      throw new DomainError(SsoErrorCode.LoginFailed, 'The ID token is not this sign-in’s (nonce).');
+    }
+    // OpenID Connect Core §5.3.2: userinfo is about the ID token's subject, or not to be used.
+    if (tokens.userinfo.sub !== undefined && tokens.userinfo.sub !== claims.sub) {
+      throw new DomainError(SsoErrorCode.LoginFailed, 'The userinfo response is about another user.');
+    }
+    return { ...claims, ...tokens.userinfo };
+  }
+
+  private failure(outcome: FlowOutcome): DomainError {
+    if (outcome.kind === 'fail') {
+      return new DomainError(
+        SsoErrorCode.InvalidState,
+        `The sign-in state is not valid (${outcome.reason ?? 'refused'}): start again at /auth/sso/login.`,
+      );
+    }
+    const error = outcome.kind === 'error' ? outcome.error : new Error(`unexpected ${outcome.kind}`);
+    if (error instanceof DomainError) return error;
+    const name = error instanceof Error ? error.name : '';
+    if (name === 'TokenError') {
+      const code = (error as { code?: unknown }).code;
+      return new DomainError(
+        SsoErrorCode.LoginFailed,
+        `The identity provider refused the code (${typeof code === 'string' ? code.slice(0, 40) : 'error'}): start again.`,
+      );
+    }
+    if (name === 'InternalOAuthError') return unavailable('The identity provider’s token endpoint failed.', error);
+    return error as DomainError; // the database, a bug: normalised by the error filter
+  }
+
+  private loginCookie(value: string, maxAgeSeconds: number): string {
+    return serializeCookie(LOGIN_COOKIE, value, { path: LOGIN_COOKIE_PATH, maxAgeSeconds, secure: this.secureCookies });
+  }
+}
+
+/** The user a provider's claims describe (`sub` required, at most 100 characters: it is the principal id). */
+function userOf(claims: Record<string, unknown>): SessionUser {
+  const text = (name: string) =>
+    typeof claims[name] === 'string' && claims[name] !== '' ? (claims[name]) : undefined;
+  const id = text('sub');
+  if (!id || id.length > 100) {
+    throw new DomainError(SsoErrorCode.LoginFailed, 'The identity provider gave no usable subject (sub) for the user.');
+  }
+  const email = text('email');
+  const usableEmail = email && email.length <= 320 && email.includes('@') ? email : undefined;
+  const name = text('name') ?? text('preferred_username') ?? usableEmail ?? id;
+  return { id, name: name.slice(0, 200), email: usableEmail };
+}
