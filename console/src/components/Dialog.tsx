@@ -33,7 +33,8 @@ export function Dialog({
     <dialog
       ref={ref}
       aria-labelledby={titleId}
-      onClose={onClose}
+      // Escape: the parent decides (it closes the dialog through `open`). The native close event is not
+      // passed on: it also fires when the parent closes one dialog to open the next.
       onCancel={(event) => {
         event.preventDefault();
         onClose();

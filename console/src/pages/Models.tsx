@@ -388,6 +388,7 @@ function UploadDialog({
         },
         abort.signal,
       );
+      setProgress({ loaded: file.size, total: file.size });
       setPhase('done');
       onUploaded(modelName, result?.version ?? version.trim());
     } catch (caught) {
