@@ -29,7 +29,7 @@ describe('Admin sign-in (SSO)', () => {
   let idp: IdentityProvider;
   let db: DataSource;
   const sessionsOf = async (userId: string) =>
-    (await db.query(`SELECT * FROM sessions WHERE user_id = $1`, [userId])) as Record<string, unknown>[];
+    db.query<Record<string, unknown>[]>(`SELECT * FROM sessions WHERE user_id = $1`, [userId]);
 
   beforeAll(async () => {
     fixture = await startSsoServer();
@@ -59,9 +59,9 @@ describe('Admin sign-in (SSO)', () => {
       const cookie = setCookies(response).mg_sso_login;
       expect(cookie).toMatch(/; Path=\/auth\/sso; Max-Age=600; HttpOnly; SameSite=Lax$/);
       // The state and the browser's cookie are stored as hashes only.
-      const rows = (await db.query(`SELECT * FROM sso_login_states WHERE state_hash = $1`, [
+      const rows = await db.query<Record<string, string>[]>(`SELECT * FROM sso_login_states WHERE state_hash = $1`, [
         sha256(query.get('state')!),
-      ])) as Record<string, string>[];
+      ]);
       expect(rows).toHaveLength(1);
       expect(JSON.stringify(rows[0])).not.toContain(query.get('state'));
       expect(rows[0].browser_hash).toBe(sha256(cookie.slice('mg_sso_login='.length, cookie.indexOf(';'))));
@@ -262,9 +262,11 @@ describe('Admin sign-in (SSO)', () => {
       const response = await createKey({ 'x-csrf-token': csrfToken });
       expect(response.status).toBe(201);
       const key = (await response.json()) as { id: string };
-      const [row] = (await db.query(`SELECT created_by FROM api_keys WHERE id = $1`, [key.id])) as {
-        created_by: string;
-      }[];
+      const [row] = await db.query<
+        {
+          created_by: string;
+        }[]
+      >(`SELECT created_by FROM api_keys WHERE id = $1`, [key.id]);
       expect(row.created_by).toBe(USERS.admin.id);
       // The grant check applies: a session grants no scope it does not hold.
       const beyond = await browser.fetch(`${server.url}/v1/admin/api-keys`, {
@@ -281,9 +283,11 @@ describe('Admin sign-in (SSO)', () => {
       const response = await createKey({ 'x-api-key': adminKey });
       expect(response.status).toBe(201);
       const key = (await response.json()) as { id: string };
-      const [row] = (await db.query(`SELECT created_by FROM api_keys WHERE id = $1`, [key.id])) as {
-        created_by: string;
-      }[];
+      const [row] = await db.query<
+        {
+          created_by: string;
+        }[]
+      >(`SELECT created_by FROM api_keys WHERE id = $1`, [key.id]);
       expect(row.created_by).not.toBe(USERS.admin.id);
       // A bad key beside a good cookie is refused, not passed over for the cookie.
       await problem(await createKey({ 'x-api-key': 'mg_live_nope' }), 401, 'unauthorized');
@@ -316,9 +320,11 @@ describe('Admin sign-in (SSO)', () => {
       });
       expect(response.status).toBe(204);
       expect(setCookies(response).mg_session).toMatch(/^mg_session=; Path=\/; Max-Age=0; HttpOnly; SameSite=Lax$/);
-      const [row] = (await db.query(`SELECT ended_at FROM sessions WHERE token_hash = $1`, [sha256(secret)])) as {
-        ended_at: Date | null;
-      }[];
+      const [row] = await db.query<
+        {
+          ended_at: Date | null;
+        }[]
+      >(`SELECT ended_at FROM sessions WHERE token_hash = $1`, [sha256(secret)]);
       expect(row.ended_at).not.toBeNull();
       // The old cookie, kept by someone: no longer a credential.
       const stale = new Browser();
