@@ -31,7 +31,8 @@ export class SessionsController {
   @Public()
   @Post('logout')
   @HttpCode(204)
-  @ApiNoContentResponse({ description: 'Signed out (also when there was no session).' })
+  @ApiNoContentResponse({ description: 'Signed out: the session ended on every instance, the cookie deleted.' })
+  @ApiUnauthorizedResponse({ description: 'No session, or it expired or ended.' })
   @ApiForbiddenResponse({ description: '`csrf_failed`: X-CSRF-Token is missing or not the session’s.' })
   async logout(
     @Res({ passthrough: true }) reply: FastifyReply,

@@ -87,16 +87,20 @@ export class SessionsService {
 
   /**
    * `POST /auth/logout`: ends the cookie's session everywhere (its X-CSRF-Token required); the returned
-   * `Set-Cookie` deletes the cookie. Without a running session there is nothing to end: the same answer.
+   * `Set-Cookie` deletes the cookie. 401 without a running session (deleting a stale cookie all the same).
    */
   async logout(cookieHeader: string | string[] | undefined, csrfToken: string | string[] | undefined): Promise<string> {
     const secret = cookieValue(cookieHeader, SESSION_COOKIE);
     const session = secret === undefined ? undefined : await this.authenticator.session(secret);
-    if (secret && session) {
-      assertCsrf(secret, csrfToken);
-      await this.end(session);
+    const deletion = this.cookie('', 0);
+    if (!secret || !session) {
+      const error = unauthorized('No session to end.');
+      if (secret !== undefined) error.options.headers = { ...error.options.headers, 'Set-Cookie': deletion };
+      throw error;
     }
-    return this.cookie('', 0);
+    assertCsrf(secret, csrfToken);
+    await this.end(session);
+    return deletion;
   }
 
   async end(session: SessionEntity): Promise<void> {

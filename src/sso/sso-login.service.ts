@@ -173,8 +173,7 @@ export class SsoLoginService {
 
 /** The user a provider's claims describe (`sub` required, at most 100 characters: it is the principal id). */
 function userOf(claims: Record<string, unknown>): SessionUser {
-  const text = (name: string) =>
-    typeof claims[name] === 'string' && claims[name] !== '' ? (claims[name]) : undefined;
+  const text = (name: string) => (typeof claims[name] === 'string' && claims[name] !== '' ? claims[name] : undefined);
   const id = text('sub');
   if (!id || id.length > 100) {
     throw new DomainError(SsoErrorCode.LoginFailed, 'The identity provider gave no usable subject (sub) for the user.');

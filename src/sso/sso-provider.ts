@@ -71,7 +71,7 @@ export class SsoProvider {
     }
     const issuer = settings.issuer;
     const document = await fetchJson(`${issuer}/.well-known/openid-configuration`, 'discovery document');
-    const text = (name: string) => (typeof document[name] === 'string' ? (document[name]) : undefined);
+    const text = (name: string) => (typeof document[name] === 'string' ? document[name] : undefined);
     // OpenID Connect Discovery §4.3: the document's issuer is exactly the one asked for.
     if (text('issuer')?.replace(/\/+$/, '') !== issuer) {
       throw unavailable(`The provider's discovery document names another issuer than SSO_ISSUER.`);
