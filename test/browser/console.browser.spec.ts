@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,15 @@ import { IdentityProvider, ssoEnv, startIdentityProvider } from '../support/iden
 import { COMMITTED_MODELS, copyModels } from '../support/models';
 import { startTestApp, TestApp } from '../support/test-app';
 
-const ADMIN_SCOPES = ['models:read', 'models:infer', 'keys:manage', 'clients:manage', 'models:manage', 'usage:admin'];
+const ADMIN_SCOPES = [
+  'models:read',
+  'models:infer',
+  'keys:manage',
+  'clients:manage',
+  'models:manage',
+  'usage:admin',
+  'audit:read',
+];
 const ADMIN = { id: 'u-ada', name: 'Ada Lovelace', email: 'ada@example.com', groups: ['ml-admins'] };
 /** `UPDATE_SCREENSHOTS=1` saves the pages to docs/screenshots (README, "Console"). */
 const SCREENSHOTS =
@@ -252,6 +260,102 @@ describe.skipIf(!hasChromium)('Admin console (Chromium)', () => {
       .toBe('READY');
   });
 
+  it('should point an alias at a version', async () => {
+    const section = page.locator('section[data-model="mlp-console"]');
+    await section.getByRole('textbox', { name: 'Alias', exact: true }).fill('stable');
+    await section.getByRole('textbox', { name: 'Version, or split' }).fill('1');
+    await section.getByRole('button', { name: 'Set alias' }).click();
+    await page.getByRole('status').filter({ hasText: 'Alias stable of mlp-console now points to 1.' }).waitFor();
+    await expect.poll(() => section.locator('.hint').first().textContent()).toContain('stable → version 1');
+    const model = (await (await api('/v1/models/mlp-console', adminKey)).json()) as {
+      aliases: Record<string, unknown>;
+    };
+    expect(model.aliases).toEqual({ stable: '1' });
+  });
+
+  it('should chart usage by model and status, and download the events as CSV', async () => {
+    for (let i = 0; i < 5; i += 1) {
+      const response = await api('/v1/models/iris/predict', adminKey, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ instances: [[5.1, 3.5, 1.4, 0.2]] }),
+      });
+      expect(response.status).toBe(200);
+    }
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Usage' }).click();
+    const iris = page.locator('tr[data-group="iris"] [data-column="requests"]');
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          await page.getByRole('heading', { level: 1, name: 'Usage' }).waitFor();
+          await page.locator('.charts, .empty').first().waitFor();
+          return Number((await iris.count()) > 0 ? await iris.textContent() : 0);
+        },
+        { timeout: 20_000, interval: 500 },
+      )
+      .toBeGreaterThanOrEqual(5);
+    await expect(page.locator('figure.chart .recharts-wrapper').count()).resolves.toBe(3);
+    await expect(page.locator('figure.chart .recharts-area').count()).resolves.toBeGreaterThanOrEqual(2);
+    await shoot('console-usage');
+    await page.getByLabel('Group by').selectOption('status');
+    await page.locator('tr[data-group="200"]').waitFor();
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Download events (CSV)' }).click(),
+    ]);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    expect(csv.split('\n')[0]).toContain('model');
+    expect(csv.match(/\biris\b/g)?.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('should find each change made in the console in the audit log, by action and as CSV', async () => {
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Audit log' }).click();
+    await page.locator('tr[data-action]').first().waitFor();
+    const actions = await page
+      .locator('tr[data-action]')
+      .evaluateAll((rows) => rows.map((row) => (row as unknown as { dataset: { action: string } }).dataset.action));
+    for (const action of [
+      'api_key.created',
+      'api_key.rotated',
+      'api_key.revoked',
+      'oauth_client.created',
+      'oauth_client.secret_rotated',
+      'model_version.uploaded',
+      'model_version.unloaded',
+      'model_version.loaded',
+      'alias.updated',
+    ]) {
+      expect(actions, action).toContain(action);
+    }
+    const revoked = page.locator(`tr[data-action="api_key.revoked"][data-target-id="${keyId}"]`);
+    await expect(revoked.textContent()).resolves.toContain('Ada Lovelace');
+    await shoot('console-audit');
+
+    await page.getByLabel('Action').fill('api_key.*');
+    await page.getByLabel('Target id').fill(keyId);
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect
+      .poll(() =>
+        page
+          .locator('tr[data-action]')
+          .evaluateAll((rows) => rows.map((row) => (row as unknown as { dataset: { action: string } }).dataset.action)),
+      )
+      .toEqual(['api_key.revoked', 'api_key.rotated', 'api_key.created']);
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Download CSV' }).click(),
+    ]);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    expect(csv).toContain('api_key.created');
+    expect(csv).toContain(keyId);
+    expect(csv).not.toContain('oauth_client.created');
+    expect(csv).not.toContain(firstKey);
+    expect(csv).not.toContain(secondKey);
+  });
+
   it('should send X-CSRF-Token with every state-changing request', async () => {
     const session = await page.evaluate<{ csrfToken: string }>(`fetch('/auth/session').then((r) => r.json())`);
     expect(changes.length).toBeGreaterThanOrEqual(8);
@@ -285,14 +389,18 @@ describe.skipIf(!hasChromium)('Admin console (Chromium)', () => {
     const focused = (target: Locator) =>
       target.evaluate((element) => element === (globalThis as unknown as Page).document.activeElement);
     await expect(focused(dialog.getByLabel('Name'))).resolves.toBe(true);
-    for (let i = 0; i < 20; i += 1) await page.keyboard.press('Tab');
-    await expect(
-      dialog.evaluate((element) =>
-        (element as unknown as { contains(node: unknown): boolean }).contains(
-          (globalThis as unknown as Page).document.activeElement,
-        ),
-      ),
-    ).resolves.toBe(true);
+    // Tab cycles through the dialog (and the browser's own UI, where the page's focus is on <body>), never
+    // reaching the page behind it.
+    for (let i = 0; i < 20; i += 1) {
+      await page.keyboard.press('Tab');
+      const where = await dialog.evaluate((element) => {
+        const active = (globalThis as unknown as { document: { activeElement: unknown; body: unknown } }).document;
+        if ((element as unknown as { contains(node: unknown): boolean }).contains(active.activeElement))
+          return 'dialog';
+        return active.activeElement === active.body || active.activeElement === null ? 'browser' : 'page';
+      });
+      expect(where).not.toBe('page');
+    }
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
     await expect(focused(page.getByRole('button', { name: 'Create API key' }))).resolves.toBe(true);
@@ -305,8 +413,16 @@ describe.skipIf(!hasChromium)('Admin console (Chromium)', () => {
     await phone.getByRole('heading', { level: 1, name: 'Models' }).waitFor();
     const nav = phone.getByRole('link', { name: 'API keys' });
     await expect(nav.isVisible()).resolves.toBe(false);
-    const width = await phone.evaluate<number>('document.documentElement.scrollWidth');
-    expect(width).toBeLessThanOrEqual(390);
+    await phone.locator('section[data-model="mlp-console"] tr[data-version="1"]').waitFor();
+    // Nothing sticks out of the page sideways (wide tables scroll inside their own box).
+    const overflowing = await phone.evaluate<string[]>(`
+      [...document.querySelectorAll('body *')]
+        .filter((element) => element.getBoundingClientRect().right > document.documentElement.clientWidth + 1
+          && !element.closest('.table-wrap'))
+        .map((element) => element.tagName + '.' + element.className)
+    `);
+    expect(overflowing).toEqual([]);
+    expect(await phone.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await shoot('console-phone-models', phone);
     await phone.getByRole('button', { name: 'Menu' }).click();
     await expect(nav.isVisible()).resolves.toBe(true);

@@ -78,9 +78,17 @@ export function AuditPage() {
         </div>
         <div>
           <label htmlFor={`${id}-action`}>Action</label>
-          <input {...field('action')} placeholder="api_key.created" list={`${id}-actions`} autoComplete="off" />
+          <input
+            {...field('action')}
+            placeholder="api_key.created or api_key.*"
+            list={`${id}-actions`}
+            autoComplete="off"
+          />
           <datalist id={`${id}-actions`}>
             {[
+              'api_key.*',
+              'oauth_client.*',
+              'model_version.*',
               'api_key.created',
               'api_key.updated',
               'api_key.rotated',
