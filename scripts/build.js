@@ -2,9 +2,9 @@
 /**
  * `npm run build`: compiles the server (tsconfig.build.json) into dist/ with @nestjs/swagger's compiler
  * plugin, which documents the DTOs from their types and comments, copies the gRPC proto beside the
- * code that loads it, and builds the admin console (console/, React + Vite) into dist/console. It does what `nest build` did (tsc builder, the same plugin options), with the
- * TypeScript compiler API directly: the Nest CLI's dependencies need a newer Node than the one the
- * project supports.
+ * code that loads it, and builds the admin console (console/, React + Vite) into dist/console. It does
+ * what `nest build` did (tsc builder, the same plugin options), with the TypeScript compiler API
+ * directly: the Nest CLI's dependencies need a newer Node than the one the project supports.
  *
  *   node scripts/build.js            build when a source changed since the last build (npm start, npm test)
  *   node scripts/build.js --force    build anyway (npm run build)
