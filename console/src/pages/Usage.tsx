@@ -76,13 +76,19 @@ export function UsagePage() {
       if (item.p95LatencyMs !== null) total.p95 = Math.max(total.p95 ?? 0, item.p95LatencyMs);
       totals.set(group, total);
     }
+    // Buckets without traffic are zeros, not gaps: every bucket of the period is on the chart.
+    const step = granularity === 'day' ? 86_400_000 : 3_600_000;
+    const end = Date.parse(period.to);
+    for (let t = Math.floor(Date.parse(period.from) / step) * step; t < end; t += step) {
+      if (!byTime.has(t)) byTime.set(t, { r: { t }, e: { t }, l: { t } });
+    }
     const times = [...byTime.keys()].sort((a, b) => a - b);
     const series = [...totals.keys()].sort();
     const requests = times.map((t) => byTime.get(t)!.r);
     const errors = times.map((t) => byTime.get(t)!.e);
     for (const row of [...requests, ...errors]) for (const name of series) row[name] ??= 0;
     return { series, requests, errors, latency: times.map((t) => byTime.get(t)!.l), totals };
-  }, [items, groupBy]);
+  }, [items, groupBy, granularity, period]);
 
   const timeFormat = (t: number) =>
     granularity === 'day'
