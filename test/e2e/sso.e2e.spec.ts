@@ -185,6 +185,37 @@ describe('Admin sign-in (SSO)', () => {
       expect(JSON.stringify(body)).not.toContain('forged-code');
     });
 
+    /** Starts a sign-in, changes one parameter of the authorization request, and goes on to the callback. */
+    async function tamperedAuthorization(
+      parameter: string,
+      value: string,
+    ): Promise<{ browser: Browser; callback: URL }> {
+      idp.signInNext(USERS.admin);
+      const browser = new Browser();
+      const login = await browser.fetch(`${server.url}/auth/sso/login`);
+      const authorization = new URL(login.headers.get('location')!);
+      authorization.searchParams.set(parameter, value);
+      const visit = await browser.visit(authorization, (next) => next.pathname === '/auth/sso/callback');
+      expect(visit.url.searchParams.get('code')).toBeTruthy();
+      return { browser, callback: visit.url };
+    }
+
+    it('should refuse an ID token with another nonce than the sign-in’s', async () => {
+      const { browser, callback } = await tamperedAuthorization('nonce', 'a-nonce-the-platform-never-sent');
+      const before = (await sessionsOf(USERS.admin.id)).length;
+      const body = await problem(await browser.fetch(callback), 400, 'sso_login_failed');
+      expect(body.detail).toMatch(/nonce/);
+      expect(await sessionsOf(USERS.admin.id)).toHaveLength(before);
+    });
+
+    it('should fail when the code challenge was swapped (PKCE): the provider refuses the verifier', async () => {
+      const { browser, callback } = await tamperedAuthorization('code_challenge', 'A'.repeat(43));
+      const before = (await sessionsOf(USERS.admin.id)).length;
+      const body = await problem(await browser.fetch(callback), 400, 'sso_login_failed');
+      expect(body.detail).toMatch(/invalid_grant/);
+      expect(await sessionsOf(USERS.admin.id)).toHaveLength(before);
+    });
+
     it('should refuse a response naming another issuer (RFC 9207)', async () => {
       idp.signInNext(USERS.viewer);
       const browser = new Browser();
