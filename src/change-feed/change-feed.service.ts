@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LessThan, MoreThan, Repository } from 'typeorm';
 import { Configuration } from '../config/configuration';
+import { afterCommit, joined } from '../database/transaction';
 import { ChangeEventEntity, ChangeEventKind } from './change-event.entity';
 
 /** `id` orders events: a later change to the same `ref` has a higher id. */
@@ -32,11 +33,14 @@ export class ChangeFeedService implements OnApplicationBootstrap, OnApplicationS
     this.listeners.push(listener);
   }
 
-  /** Records a change and applies it to this instance at once; resolves to the event's id. */
+  /**
+   * Records a change and applies it to this instance at once (inside a transaction: once it commits,
+   * so nothing reloads what is not yet there); resolves to the event's id.
+   */
   async publish(kind: ChangeEventKind, ref: string): Promise<string> {
-    const { identifiers } = await this.events.insert({ kind, ref });
+    const { identifiers } = await joined(this.events).insert({ kind, ref });
     const id = String(identifiers[0].id);
-    this.notify(kind, ref, id);
+    afterCommit(() => this.notify(kind, ref, id));
     return id;
   }
 

@@ -1,5 +1,6 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
+import { AuditModule } from '../audit/audit.module';
 import { ChangeFeedModule } from '../change-feed/change-feed.module';
 import { DocsService } from '../docs/docs.service';
 import { HealthRegistry } from '../health/health-registry';
@@ -13,7 +14,7 @@ import { ModelRepository } from './store/model-store';
 import { ModelResolver } from './model-resolver';
 
 @Module({
-  imports: [TerminusModule, ChangeFeedModule],
+  imports: [TerminusModule, ChangeFeedModule, AuditModule],
   controllers: [ModelAdminController],
   providers: [
     ModelMetrics,
