@@ -1,15 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, IsNull, Repository } from 'typeorm';
+import { IsNull, Repository } from 'typeorm';
+import { joined } from '../database/transaction';
 import { SessionEntity } from './session.entity';
 
 @Injectable()
 export class SessionsRepository {
   constructor(@InjectRepository(SessionEntity) private readonly sessions: Repository<SessionEntity>) {}
 
-  /** `manager`: the caller's transaction (the session and its audit event commit together). */
-  async insert(session: Partial<SessionEntity>, manager?: EntityManager): Promise<SessionEntity> {
-    const repository = manager ? manager.getRepository(SessionEntity) : this.sessions;
+  /** In the caller's transaction, if any (the session and its audit event commit together). */
+  async insert(session: Partial<SessionEntity>): Promise<SessionEntity> {
+    const repository = joined(this.sessions);
     return repository.save(repository.create(session));
   }
 
@@ -19,9 +20,8 @@ export class SessionsRepository {
   }
 
   /** Ends a session still running; whether it was (a second logout ends nothing). */
-  async end(id: string, at: Date, manager?: EntityManager): Promise<boolean> {
-    const repository = manager ? manager.getRepository(SessionEntity) : this.sessions;
-    const result = await repository.update({ id, endedAt: IsNull() }, { endedAt: at });
+  async end(id: string, at: Date): Promise<boolean> {
+    const result = await joined(this.sessions).update({ id, endedAt: IsNull() }, { endedAt: at });
     return (result.affected ?? 0) > 0;
   }
 

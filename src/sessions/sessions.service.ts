@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { AuditLog } from '../audit/audit-log.service';
 import { ChangeFeedService } from '../change-feed/change-feed.service';
 import { DomainError } from '../common/errors/domain.error';
 import { sha256 } from '../common/secrets';
@@ -45,7 +44,7 @@ export class SessionsService {
     private readonly repository: SessionsRepository,
     private readonly authenticator: SessionAuthenticator,
     private readonly events: ChangeFeedService,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditLog,
     config: ConfigService<Configuration, true>,
   ) {
     this.ttlSeconds = config.get('sso', { infer: true }).sessionTtlSeconds;
@@ -54,19 +53,26 @@ export class SessionsService {
 
   async start(user: SessionUser, scopes: readonly Scope[]): Promise<StartedSession> {
     const secret = newSessionSecret();
-    const session = await this.dataSource.transaction(async (manager) => {
-      const started = await this.repository.insert(
-        {
-          tokenHash: sha256(secret),
-          userId: user.id,
-          userName: user.name,
-          userEmail: user.email ?? null,
-          scopes: [...scopes],
-          expiresAt: new Date(Date.now() + this.ttlSeconds * 1000),
+    const session = await this.audit.transaction(async () => {
+      const started = await this.repository.insert({
+        tokenHash: sha256(secret),
+        userId: user.id,
+        userName: user.name,
+        userEmail: user.email ?? null,
+        scopes: [...scopes],
+        expiresAt: new Date(Date.now() + this.ttlSeconds * 1000),
+      });
+      // Nobody is signed in yet: the user starting the session is the actor.
+      await this.audit.record({
+        action: 'session.started',
+        target: { type: 'session', id: started.id },
+        actor: { type: 'user', id: user.id, name: user.name },
+        changes: {
+          user: { after: { id: user.id, name: user.name, email: user.email ?? null } },
+          scopes: { after: started.scopes },
+          expiresAt: { after: started.expiresAt.toISOString() },
         },
-        manager,
-      );
-      // audit: session.started (target: the session's id; changes: user and scopes)
+      });
       return started;
     });
     return { session, cookie: this.cookie(secret, this.ttlSeconds) };
@@ -103,14 +109,20 @@ export class SessionsService {
     return deletion;
   }
 
+  /** Ends a session (one audit event, the change feed tells every instance once it commits). */
   async end(session: SessionEntity): Promise<void> {
-    const ended = await this.dataSource.transaction(async (manager) => {
-      const changed = await this.repository.end(session.id, new Date(), manager);
-      // audit (when changed): session.ended (target: the session's id)
-      return changed;
+    await this.audit.transaction(async () => {
+      if (!(await this.repository.end(session.id, new Date()))) return;
+      await this.audit.record({
+        action: 'session.ended',
+        target: { type: 'session', id: session.id },
+        // Logout reads the cookie itself (an open route): its user is the actor.
+        actor: { type: 'user', id: session.userId, name: session.userName },
+        changes: { endedAt: { before: null, after: new Date().toISOString() } },
+      });
+      await this.events.publish('session', session.id);
     });
     this.authenticator.forget(session.id);
-    if (ended) await this.events.publish('session', session.id);
   }
 
   private cookie(secret: string, maxAgeSeconds: number): string {

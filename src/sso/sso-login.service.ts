@@ -132,7 +132,9 @@ export class SsoLoginService {
     try {
       claims = await endpoints.verifyIdToken(tokens.idToken);
     } catch (error) {
-      this.logger.warn({ err: error }, 'SSO: the ID token does not verify');
+      // The reason only: jose's errors carry the token's claims.
+      const reason = (error as { code?: unknown }).code ?? (error instanceof Error ? error.message : 'unknown');
+      this.logger.warn({ reason }, 'SSO: the ID token does not verify');
       throw new DomainError(SsoErrorCode.LoginFailed, 'The ID token does not verify.');
     }
     if (claims.nonce !== request.login.nonce) {

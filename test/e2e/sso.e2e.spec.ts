@@ -80,7 +80,7 @@ describe('Admin sign-in (SSO)', () => {
 
       const session = await sessionOf(browser, server.url);
       expect(session.user).toEqual({ id: USERS.admin.id, name: USERS.admin.name, email: USERS.admin.email });
-      expect(session.scopes).toEqual(['keys:manage', 'clients:manage', 'models:manage', 'usage:admin']);
+      expect(session.scopes).toEqual(['keys:manage', 'clients:manage', 'models:manage', 'usage:admin', 'audit:read']);
       expect(session.csrfToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
       const expiresIn = Date.parse(session.expiresAt) - Date.now();
       expect(expiresIn).toBeGreaterThan(28_700_000);
@@ -183,6 +183,37 @@ describe('Admin sign-in (SSO)', () => {
       callback.searchParams.set('code', 'forged-code');
       const body = await problem(await browser.fetch(callback), 400, 'sso_login_failed');
       expect(JSON.stringify(body)).not.toContain('forged-code');
+    });
+
+    /** Starts a sign-in, changes one parameter of the authorization request, and goes on to the callback. */
+    async function tamperedAuthorization(
+      parameter: string,
+      value: string,
+    ): Promise<{ browser: Browser; callback: URL }> {
+      idp.signInNext(USERS.admin);
+      const browser = new Browser();
+      const login = await browser.fetch(`${server.url}/auth/sso/login`);
+      const authorization = new URL(login.headers.get('location')!);
+      authorization.searchParams.set(parameter, value);
+      const visit = await browser.visit(authorization, (next) => next.pathname === '/auth/sso/callback');
+      expect(visit.url.searchParams.get('code')).toBeTruthy();
+      return { browser, callback: visit.url };
+    }
+
+    it('should refuse an ID token with another nonce than the sign-in’s', async () => {
+      const { browser, callback } = await tamperedAuthorization('nonce', 'a-nonce-the-platform-never-sent');
+      const before = (await sessionsOf(USERS.admin.id)).length;
+      const body = await problem(await browser.fetch(callback), 400, 'sso_login_failed');
+      expect(body.detail).toMatch(/nonce/);
+      expect(await sessionsOf(USERS.admin.id)).toHaveLength(before);
+    });
+
+    it('should fail when the code challenge was swapped (PKCE): the provider refuses the verifier', async () => {
+      const { browser, callback } = await tamperedAuthorization('code_challenge', 'A'.repeat(43));
+      const before = (await sessionsOf(USERS.admin.id)).length;
+      const body = await problem(await browser.fetch(callback), 400, 'sso_login_failed');
+      expect(body.detail).toMatch(/invalid_grant/);
+      expect(await sessionsOf(USERS.admin.id)).toHaveLength(before);
     });
 
     it('should refuse a response naming another issuer (RFC 9207)', async () => {
@@ -338,6 +369,60 @@ describe('Admin sign-in (SSO)', () => {
       await problem(models, 401, 'unauthorized');
       expect(models.headers.get('www-authenticate')).toMatch(/^Bearer realm="modelgate"/);
       await problem(await stale.fetch(`${server.url}/auth/logout`, { method: 'POST' }), 401, 'unauthorized');
+    });
+
+    it('should record session.started and session.ended in the audit log, with no secret', async () => {
+      const browser = new Browser();
+      const started = await signIn(browser, idp, server.url, USERS.admin);
+      const requestId = started.headers.get('x-request-id');
+      const { csrfToken } = await sessionOf(browser, server.url);
+      const secret = browser.cookie(server.url, 'mg_session')!;
+      const [{ id }] = await db.query<{ id: string }[]>(`SELECT id FROM sessions WHERE token_hash = $1`, [
+        sha256(secret),
+      ]);
+      const logout = await browser.fetch(`${server.url}/auth/logout`, {
+        method: 'POST',
+        headers: { 'x-csrf-token': csrfToken, 'user-agent': 'console-test' },
+      });
+      expect(logout.status).toBe(204);
+
+      // Read through the admin API, as the console does: with a session holding audit:read.
+      const reader = new Browser();
+      await signIn(reader, idp, server.url, USERS.admin);
+      const response = await reader.fetch(`${server.url}/v1/admin/audit-events?targetId=${id}`);
+      expect(response.status).toBe(200);
+      const { items } = (await response.json()) as { items: Record<string, unknown>[] };
+      expect(items.map((item) => item.action)).toEqual(['session.ended', 'session.started']);
+      const [ended, begun] = items;
+      expect(begun).toMatchObject({
+        actor: { type: 'user', id: USERS.admin.id, name: USERS.admin.name },
+        target: { type: 'session', id },
+        requestId,
+        changes: {
+          user: { after: { id: USERS.admin.id, name: USERS.admin.name, email: USERS.admin.email } },
+          scopes: { after: ['keys:manage', 'clients:manage', 'models:manage', 'usage:admin', 'audit:read'] },
+        },
+      });
+      expect(ended).toMatchObject({
+        actor: { type: 'user', id: USERS.admin.id },
+        target: { type: 'session', id },
+        userAgent: 'console-test',
+      });
+      const text = JSON.stringify(items);
+      for (const value of [secret, sha256(secret), csrfToken]) expect(text).not.toContain(value);
+    });
+
+    it('should record nothing for a sign-in that starts no session', async () => {
+      const [{ count: before }] = await db.query<{ count: string }[]>(
+        `SELECT count(*) FROM audit_events WHERE action LIKE 'session.%' AND actor_id = $1`,
+        [USERS.outsider.id],
+      );
+      await signIn(new Browser(), idp, server.url, USERS.outsider);
+      const [{ count: after }] = await db.query<{ count: string }[]>(
+        `SELECT count(*) FROM audit_events WHERE action LIKE 'session.%' AND actor_id = $1`,
+        [USERS.outsider.id],
+      );
+      expect(after).toBe(before);
     });
 
     it('should stop accepting a session once it expires', async () => {

@@ -11,7 +11,7 @@ import { startTestApp, TestApp } from './test-app';
 
 /** The group mapping the SSO tests configure (SSO_ROLE_SCOPES). */
 export const ROLE_SCOPES = {
-  'ml-admins': ['keys:manage', 'clients:manage', 'models:manage', 'usage:admin'],
+  'ml-admins': ['keys:manage', 'clients:manage', 'models:manage', 'usage:admin', 'audit:read'],
   'ml-viewers': ['models:read', 'usage:read'],
   'key-managers': ['keys:manage'],
 };
