@@ -310,6 +310,46 @@ describe.skipIf(!hasChromium)('Admin console (Chromium)', () => {
     expect(csv.match(/\biris\b/g)?.length).toBeGreaterThanOrEqual(5);
   });
 
+  it('should show the live traffic per model on the overview, the chart moving under load', async () => {
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Overview' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+
+    // Traffic for a while: a predict call to iris every 50 ms.
+    let sending = true;
+    const traffic = (async () => {
+      let sent = 0;
+      while (sending) {
+        const response = await api('/v1/models/iris/predict', adminKey, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ instances: [[5.1, 3.5, 1.4, 0.2]] }),
+        });
+        expect(response.status).toBe(200);
+        sent += 1;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return sent;
+    })();
+    try {
+      const requests = page.locator('tr[data-model="iris"] [data-column="requests"]');
+      await requests.waitFor({ timeout: 20_000 });
+      const line = page.locator('figure.chart', { hasText: 'Requests per second' }).locator('.recharts-line-curve');
+      await expect.poll(() => line.count(), { timeout: 10_000 }).toBeGreaterThan(0);
+      const before = { total: Number(await requests.textContent()), path: await line.first().getAttribute('d') };
+      // The next seconds arrive: more requests counted, and the line redrawn.
+      await expect
+        .poll(async () => Number(await requests.textContent()), { timeout: 15_000 })
+        .toBeGreaterThan(before.total);
+      await expect.poll(() => line.first().getAttribute('d'), { timeout: 15_000 }).not.toBe(before.path);
+      await shoot('console-overview');
+    } finally {
+      sending = false;
+    }
+    const sent = await traffic;
+    expect(sent).toBeGreaterThan(10);
+  });
+
   it('should find each change made in the console in the audit log, by action and as CSV', async () => {
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Audit log' }).click();
     await page.locator('tr[data-action]').first().waitFor();

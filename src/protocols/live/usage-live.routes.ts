@@ -37,7 +37,7 @@ export class UsageLiveRoutes {
         method: 'GET',
         url: USAGE_LIVE_PATH,
         preValidation: async (request: FastifyRequest) => {
-          request.principal = await this.plane.authenticate(request.headers);
+          request.principal = await this.plane.authenticate(request.headers, request.method);
           this.plane.authorize(request.principal, [Scope.UsageAdmin]);
           const byCookie =
             request.headers.cookie !== undefined && !request.headers.authorization && !request.headers['x-api-key'];
