@@ -305,7 +305,7 @@ describe.skipIf(!hasChromium)('Admin console (Chromium)', () => {
       page.waitForEvent('download'),
       page.getByRole('link', { name: 'Download events (CSV)' }).click(),
     ]);
-    const csv = readFileSync((await download.path())!, 'utf8');
+    const csv = readFileSync(await download.path(), 'utf8');
     expect(csv.split('\n')[0]).toContain('model');
     expect(csv.match(/\biris\b/g)?.length).toBeGreaterThanOrEqual(5);
   });
@@ -388,7 +388,7 @@ describe.skipIf(!hasChromium)('Admin console (Chromium)', () => {
       page.waitForEvent('download'),
       page.getByRole('link', { name: 'Download CSV' }).click(),
     ]);
-    const csv = readFileSync((await download.path())!, 'utf8');
+    const csv = readFileSync(await download.path(), 'utf8');
     expect(csv).toContain('api_key.created');
     expect(csv).toContain(keyId);
     expect(csv).not.toContain('oauth_client.created');
