@@ -357,6 +357,7 @@ describe.skipIf(!hasChromium)('Admin console (Chromium)', () => {
       .locator('tr[data-action]')
       .evaluateAll((rows) => rows.map((row) => (row as unknown as { dataset: { action: string } }).dataset.action));
     for (const action of [
+      'session.started',
       'api_key.created',
       'api_key.rotated',
       'api_key.revoked',
