@@ -474,6 +474,28 @@ describe.skipIf(!hasChromium)('Admin console (Chromium)', () => {
     await phone.close();
   });
 
+  it('should show a user only the pages and actions their scopes allow', async () => {
+    const viewerContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    viewerContext.setDefaultTimeout(15_000);
+    try {
+      const viewer = await viewerContext.newPage();
+      idp.signInNext({ id: 'u-val', name: 'Val Viewer', email: 'val@example.com', groups: ['viewers'] });
+      await viewer.goto(`${server.url}/console/models`);
+      await viewer.locator('section[data-model="iris"]').waitFor();
+      const links = await viewer.getByRole('navigation', { name: 'Console' }).getByRole('link').allTextContents();
+      expect(links).toEqual(['Models']);
+      await expect(viewer.getByRole('button', { name: 'Upload a version' }).count()).resolves.toBe(0);
+      await expect(viewer.getByRole('button', { name: /^Unload / }).count()).resolves.toBe(0);
+      await viewer.goto(`${server.url}/console/api-keys`);
+      await viewer.getByText('Your session does not hold the scope this page needs (keys:manage).').waitFor();
+      // The API refuses it as well, whatever the page shows.
+      const status = await viewer.evaluate<number>(`fetch('/v1/admin/api-keys').then((r) => r.status)`);
+      expect(status).toBe(403);
+    } finally {
+      await viewerContext.close();
+    }
+  });
+
   it('should sign out: the session ends and the console offers to sign in again', async () => {
     await page.goto(`${server.url}/console/models`);
     await page.getByRole('button', { name: 'Sign out' }).click();
