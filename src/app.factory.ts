@@ -35,6 +35,6 @@ export async function createApp(
   app.enableVersioning({ type: VersioningType.URI });
   configureHttp(app, configuration);
   setupDocs(app, configuration.app, version, INFERENCE_MODELS);
-  serveConsole(app);
+  serveConsole(app, configuration.app.publicUrl);
   return app;
 }

@@ -13,19 +13,23 @@ export const CONSOLE_PATH = '/console';
 
 /**
  * The console's Content-Security-Policy: everything from the platform itself (no CDN), WebSockets to it
- * for the live view, inline styles for the charts' SVG attributes, no framing.
+ * (its public host, for browsers that do not count ws: as 'self') for the live view, inline styles for the
+ * charts' SVG attributes, no framing.
  */
-const CONSOLE_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "connect-src 'self' ws: wss:",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-  "object-src 'none'",
-].join('; ');
+export function consoleCsp(publicUrl: string): string {
+  const { host } = new URL(publicUrl);
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    `connect-src 'self' ws://${host} wss://${host}`,
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    "object-src 'none'",
+  ].join('; ');
+}
 
 /** Where `npm run build` puts the console (console/vite.config.mts): `<project>/dist/console`. */
 export function consoleBuildDir(): string {
@@ -44,7 +48,8 @@ export function consoleBuildDir(): string {
  * the guard does not apply (the page holds no data; the API calls it makes are authenticated) and they are
  * not in the OpenAPI document. A path with a file extension that is not an asset is a 404.
  */
-export function serveConsole(app: NestFastifyApplication, directory = consoleBuildDir()): void {
+export function serveConsole(app: NestFastifyApplication, publicUrl: string, directory = consoleBuildDir()): void {
+  const csp = consoleCsp(publicUrl);
   const indexFile = join(directory, 'index.html');
   const index = existsSync(indexFile) ? readFileSync(indexFile) : undefined;
   if (!index)
@@ -66,7 +71,7 @@ export function serveConsole(app: NestFastifyApplication, directory = consoleBui
     void reply
       .header('Cache-Control', 'no-cache')
       .header('ETag', etag)
-      .header('Content-Security-Policy', CONSOLE_CSP)
+      .header('Content-Security-Policy', csp)
       .header('X-Content-Type-Options', 'nosniff')
       .header('Referrer-Policy', 'same-origin')
       .header('X-Frame-Options', 'DENY');

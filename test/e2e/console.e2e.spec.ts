@@ -33,6 +33,7 @@ describe('Console assets', () => {
     expect(csp).toContain("default-src 'self'");
     expect(csp).toContain("script-src 'self'");
     expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain(`connect-src 'self' ws://${new URL(server.url).host} wss://${new URL(server.url).host}`);
     const html = await response.text();
     expect(html).toBe(readFileSync(join(consoleBuildDir(), 'index.html'), 'utf8'));
     // Every script and stylesheet is the platform's own (no CDN).
