@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser } from '../support/browser';
 import { createAdminKey, eventually } from '../support/credentials';
@@ -340,6 +341,33 @@ describe('Admin sign-in (SSO)', () => {
     it('should require the token to log out', async () => {
       await problem(await browser.fetch(`${server.url}/auth/logout`, { method: 'POST' }), 403, 'csrf_failed');
       expect((await browser.fetch(`${server.url}/auth/session`)).status).toBe(200);
+    });
+  });
+
+  describe('the live usage WebSocket', () => {
+    /** The upgrade's outcome: `open` (then closed), or the status it was refused with. */
+    const upgrade = (headers: Record<string, string>) =>
+      new Promise<number | 'open'>((resolve, reject) => {
+        const socket = new WebSocket(`${server.url.replace('http', 'ws')}/v1/admin/usage/live`, { headers });
+        socket.once('open', () => {
+          socket.close();
+          resolve('open');
+        });
+        socket.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+        socket.once('error', reject);
+      });
+
+    it('should take the session cookie from the platform’s origin (no CSRF token: a browser cannot send one)', async () => {
+      const browser = new Browser();
+      await signIn(browser, idp, server.url, USERS.admin);
+      const cookie = `mg_session=${browser.cookie(server.url, 'mg_session')}`;
+      expect(await upgrade({ cookie, origin: server.url })).toBe('open');
+      expect(await upgrade({ cookie, origin: 'https://evil.example' })).toBe(403);
+      const viewer = new Browser();
+      await signIn(viewer, idp, server.url, USERS.viewer);
+      expect(
+        await upgrade({ cookie: `mg_session=${viewer.cookie(server.url, 'mg_session')}`, origin: server.url }),
+      ).toBe(403);
     });
   });
 
