@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AuditLog } from '../audit/audit-log.service';
 import { ChangeFeedService } from '../change-feed/change-feed.service';
@@ -21,6 +21,8 @@ import { SessionDto } from './sessions.dto';
 import { SessionErrorCode } from './sessions.errors';
 import { SessionsRepository } from './sessions.repository';
 
+const RETENTION_MS = 7 * 86_400_000;
+
 /** The signed-in user, as the identity provider described them. */
 export interface SessionUser {
   id: string;
@@ -36,7 +38,8 @@ export interface StartedSession {
 
 /** Sessions: started by SSO, read by `GET /auth/session`, ended by logout on every instance. */
 @Injectable()
-export class SessionsService {
+export class SessionsService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(SessionsService.name);
   private readonly ttlSeconds: number;
   private readonly secureCookies: boolean;
 
@@ -49,6 +52,13 @@ export class SessionsService {
   ) {
     this.ttlSeconds = config.get('sso', { infer: true }).sessionTtlSeconds;
     this.secureCookies = config.get('app', { infer: true }).publicUrl.startsWith('https:');
+  }
+
+  /** Sessions that expired or ended over a week ago are of no use (their audit events stay). */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.repository.deleteOlderThan(new Date(Date.now() - RETENTION_MS)).catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'Deleting old sessions failed');
+    });
   }
 
   async start(user: SessionUser, scopes: readonly Scope[]): Promise<StartedSession> {

@@ -3,10 +3,11 @@ import { ConfigService } from '@nestjs/config';
 import { DomainError } from '../common/errors/domain.error';
 import { randomBase62 } from '../common/secrets';
 import { Configuration } from '../config/configuration';
-import { SessionsService, SessionUser } from '../sessions/sessions.service';
+import { SessionsService } from '../sessions/sessions.service';
 import { serializeCookie } from '../sessions/session-secret';
 import { LOGIN_COOKIE, LOGIN_COOKIE_PATH, LOGIN_TTL_SECONDS } from './login-secrets';
 import { LoginStatesRepository } from './login-states.repository';
+import { userOf, verifiedClaims } from './claims';
 import { FlowOutcome, FlowRequest, OAuth2Flow } from './oauth2-flow';
 import { safeReturnTo } from './return-to';
 import { groupsOf, scopesOfGroups } from './roles';
@@ -111,40 +112,12 @@ export class SsoLoginService {
           scopes: settings.scopes,
         },
         this.states,
-        (request, tokens) => this.verifyClaims(endpoints, request, tokens),
+        (request, tokens) => verifiedClaims(endpoints, request.login.nonce, tokens),
         (url, accessToken) => fetchJson(url, 'userinfo', { authorization: `Bearer ${accessToken}` }),
       );
       this.flow = { endpoints, flow };
     }
     return this.flow.flow;
-  }
-
-  /** The ID token verified (signature, iss, aud, nonce) when there is one to verify; its claims, then userinfo's. */
-  private async verifyClaims(
-    endpoints: ProviderEndpoints,
-    request: FlowRequest,
-    tokens: { idToken?: string; userinfo: Record<string, unknown> },
-  ): Promise<Record<string, unknown>> {
-    const expectIdToken = request.login.nonce !== undefined && endpoints.verifyIdToken !== undefined;
-    if (!expectIdToken || !endpoints.verifyIdToken) return tokens.userinfo;
-    if (!tokens.idToken) throw new DomainError(SsoErrorCode.LoginFailed, 'The identity provider sent no ID token.');
-    let claims: Record<string, unknown>;
-    try {
-      claims = await endpoints.verifyIdToken(tokens.idToken);
-    } catch (error) {
-      // The reason only: jose's errors carry the token's claims.
-      const reason = (error as { code?: unknown }).code ?? (error instanceof Error ? error.message : 'unknown');
-      this.logger.warn({ reason }, 'SSO: the ID token does not verify');
-      throw new DomainError(SsoErrorCode.LoginFailed, 'The ID token does not verify.');
-    }
-    if (claims.nonce !== request.login.nonce) {
-      throw new DomainError(SsoErrorCode.LoginFailed, 'The ID token is not this sign-in’s (nonce).');
-    }
-    // OpenID Connect Core §5.3.2: userinfo is about the ID token's subject, or not to be used.
-    if (tokens.userinfo.sub !== undefined && tokens.userinfo.sub !== claims.sub) {
-      throw new DomainError(SsoErrorCode.LoginFailed, 'The userinfo response is about another user.');
-    }
-    return { ...claims, ...tokens.userinfo };
   }
 
   private failure(outcome: FlowOutcome): DomainError {
@@ -171,17 +144,4 @@ export class SsoLoginService {
   private loginCookie(value: string, maxAgeSeconds: number): string {
     return serializeCookie(LOGIN_COOKIE, value, { path: LOGIN_COOKIE_PATH, maxAgeSeconds, secure: this.secureCookies });
   }
-}
-
-/** The user a provider's claims describe (`sub` required, at most 100 characters: it is the principal id). */
-function userOf(claims: Record<string, unknown>): SessionUser {
-  const text = (name: string) => (typeof claims[name] === 'string' && claims[name] !== '' ? claims[name] : undefined);
-  const id = text('sub');
-  if (!id || id.length > 100) {
-    throw new DomainError(SsoErrorCode.LoginFailed, 'The identity provider gave no usable subject (sub) for the user.');
-  }
-  const email = text('email');
-  const usableEmail = email && email.length <= 320 && email.includes('@') ? email : undefined;
-  const name = text('name') ?? text('preferred_username') ?? usableEmail ?? id;
-  return { id, name: name.slice(0, 200), email: usableEmail };
 }

@@ -31,7 +31,7 @@ export class SsoController {
   @Redirect()
   @Header('Cache-Control', 'no-store')
   @ApiFoundResponse({ description: 'To the identity provider.', headers: LOCATION })
-  async login(
+  async startSsoLogin(
     @Res({ passthrough: true }) reply: FastifyReply,
     @Query() query: SsoLoginQuery,
   ): Promise<{ url: string; statusCode: number }> {
@@ -56,7 +56,7 @@ export class SsoController {
   @ApiForbiddenResponse({
     description: '`sso_no_role`: no group of the user maps to a scope; `sso_access_denied`: the provider said no.',
   })
-  async callback(
+  async finishSsoLogin(
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
     @Headers('cookie') cookie?: string,

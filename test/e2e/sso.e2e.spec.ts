@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser } from '../support/browser';
-import { createAdminKey } from '../support/credentials';
+import { createAdminKey, eventually } from '../support/credentials';
 import { IdentityProvider } from '../support/identity-provider';
 import { sessionOf, signIn, SsoServer, startSsoServer, toCallback, USERS } from '../support/sso-server';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -343,6 +344,33 @@ describe('Admin sign-in (SSO)', () => {
     });
   });
 
+  describe('the live usage WebSocket', () => {
+    /** The upgrade's outcome: `open` (then closed), or the status it was refused with. */
+    const upgrade = (headers: Record<string, string>) =>
+      new Promise<number | 'open'>((resolve, reject) => {
+        const socket = new WebSocket(`${server.url.replace('http', 'ws')}/v1/admin/usage/live`, { headers });
+        socket.once('open', () => {
+          socket.close();
+          resolve('open');
+        });
+        socket.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+        socket.once('error', reject);
+      });
+
+    it('should take the session cookie from the platform’s origin (no CSRF token: a browser cannot send one)', async () => {
+      const browser = new Browser();
+      await signIn(browser, idp, server.url, USERS.admin);
+      const cookie = `mg_session=${browser.cookie(server.url, 'mg_session')}`;
+      expect(await upgrade({ cookie, origin: server.url })).toBe('open');
+      expect(await upgrade({ cookie, origin: 'https://evil.example' })).toBe(403);
+      const viewer = new Browser();
+      await signIn(viewer, idp, server.url, USERS.viewer);
+      expect(
+        await upgrade({ cookie: `mg_session=${viewer.cookie(server.url, 'mg_session')}`, origin: server.url }),
+      ).toBe(403);
+    });
+  });
+
   describe('session lifetime', () => {
     it('should end the session at logout and delete the cookie', async () => {
       const browser = new Browser();
@@ -467,6 +495,39 @@ describe('Admin sign-in (SSO) configured otherwise', () => {
       expect(response.status).toBe(302);
       expect(setCookies(response).mg_session).toMatch(/; Max-Age=600;/);
       expect((await sessionOf(browser, fixture.server.url)).scopes).toContain('keys:manage');
+    } finally {
+      await fixture.close();
+    }
+  });
+
+  it('should limit and meter a session like an admin key (the platform default, per user)', async () => {
+    const fixture = await startSsoServer({ RATE_LIMIT_DEFAULT_RPM: '3' });
+    try {
+      const { server, idp } = fixture;
+      const calls = async (headers: (n: number) => Promise<Response>) => {
+        const statuses: number[] = [];
+        for (let n = 0; n < 4; n++) statuses.push((await headers(n)).status);
+        return statuses;
+      };
+      const browser = new Browser();
+      const user = { ...USERS.admin, id: `u-metered-${Date.now()}` };
+      await signIn(browser, idp, server.url, user);
+      const limited = await browser.fetch(`${server.url}/v1/admin/api-keys`);
+      expect(limited.headers.get('ratelimit-policy')).toMatch(/^"?[\w-]*"?;?\s*q=3/);
+      expect(await calls(() => browser.fetch(`${server.url}/v1/admin/api-keys`))).toEqual([200, 200, 429, 429]);
+      // The same limit as an admin key without its own.
+      const adminKey = await createAdminKey(server);
+      const keyCall = () => fetch(`${server.url}/v1/admin/api-keys`, { headers: { 'x-api-key': adminKey } });
+      expect(await calls(keyCall)).toEqual([200, 200, 200, 429]);
+      // Metered to the user (principal type `user`), like any other call.
+      const db = server.app.get(DataSource);
+      await eventually(async () => {
+        const rows = await db.query<{ status: number }[]>(
+          `SELECT status FROM usage_events WHERE principal_type = 'user' AND principal_id = $1`,
+          [user.id],
+        );
+        return rows.filter((row) => row.status === 200).length === 3 && rows.some((row) => row.status === 429);
+      }, 10_000);
     } finally {
       await fixture.close();
     }

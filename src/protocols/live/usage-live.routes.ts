@@ -37,6 +37,8 @@ export class UsageLiveRoutes {
         method: 'GET',
         url: USAGE_LIVE_PATH,
         preValidation: async (request: FastifyRequest) => {
+          // A GET: the cookie needs no CSRF token (a browser cannot send one on an upgrade); the origin check below
+          // stands in for it.
           request.principal = await this.plane.authenticate(request.headers, request.method);
           this.plane.authorize(request.principal, [Scope.UsageAdmin]);
           const byCookie =
