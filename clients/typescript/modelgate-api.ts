@@ -804,6 +804,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/usage/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live traffic, a frame per second (WebSocket)
+         * @description A WebSocket (connect with `Upgrade: websocket`). Each second the server sends one text frame, `{"at": "<ISO time>", "models": [{"model", "version", "requests", "errors", "p95LatencyMs"}]}`, for one second of traffic across every instance and worker process; `at` is the start of that second, which is the latest one whose usage events are all written (USAGE_FLUSH_INTERVAL_MS plus a second ago). Errors are responses with a status of 400 or more; p95 is exact. A restricted admin sees only the models of its allow-list. Browsers authenticate with the console session cookie, from the platform’s origin.
+         */
+        get: operations["watchUsageLive"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1713,6 +1733,17 @@ export interface operations {
             /** @description `sso_disabled`: single sign-on is not configured (SSO_CLIENT_ID). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Over 120 sign-ins started from one IP in a minute (see Retry-After). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8597,6 +8628,95 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OipError"];
+                };
+            };
+        };
+    };
+    watchUsageLive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Switching protocols: the WebSocket is open. */
+            101: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid: a parameter, the body, a NUL byte or unpaired surrogate, nesting past 64 levels. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, unknown, expired or revoked credentials. */
+            401: {
+                headers: {
+                    /** @description The RFC 6750 (Bearer) or Basic challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credential lacks a scope this operation needs, or the operation is beyond what it holds. */
+            403: {
+                headers: {
+                    /** @description The RFC 6750 (Bearer) or Basic challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A plain GET: this route is a WebSocket. */
+            426: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A rate limit or the monthly quota is used up (see Retry-After and RateLimit). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The request headers are too large. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not available now (the database is unreachable, the model is not ready or its queue is full); see Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
