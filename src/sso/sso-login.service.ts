@@ -1,6 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { DomainError } from '../common/errors/domain.error';
+import { CommonErrorCode } from '../common/errors/error-codes';
 import { randomBase62 } from '../common/secrets';
 import { Configuration } from '../config/configuration';
 import { SessionsService } from '../sessions/sessions.service';
@@ -13,6 +15,8 @@ import { safeReturnTo } from './return-to';
 import { groupsOf, scopesOfGroups } from './roles';
 import { fetchJson, ProviderEndpoints, SsoProvider, unavailable } from './sso-provider';
 import { SsoErrorCode } from './sso.errors';
+
+const LOGINS_PER_IP_PER_MINUTE = 120;
 
 /** A redirect and the cookies to set with it. */
 export interface SsoRedirect {
@@ -27,6 +31,8 @@ export class SsoLoginService {
   private readonly publicUrl: string;
   private readonly secureCookies: boolean;
   private flow?: { endpoints: ProviderEndpoints; flow: OAuth2Flow };
+  /** Sign-ins started per caller IP and minute, per instance: each stores a row until it is used or expires. */
+  private readonly starts = new RateLimiterMemory({ points: LOGINS_PER_IP_PER_MINUTE, duration: 60 });
 
   constructor(
     private readonly provider: SsoProvider,
@@ -39,8 +45,14 @@ export class SsoLoginService {
   }
 
   /** `GET /auth/sso/login`: to the provider, this browser's half of the sign-in in a cookie. */
-  async login(returnTo: unknown): Promise<SsoRedirect> {
+  async login(returnTo: unknown, ip: string): Promise<SsoRedirect> {
     const settings = this.provider.require();
+    await this.starts.consume(ip).catch((refused: unknown) => {
+      const retryAfterSeconds = refused instanceof RateLimiterRes ? Math.ceil(refused.msBeforeNext / 1000) : 60;
+      throw new DomainError(CommonErrorCode.TooManyRequests, 'Too many sign-ins started from here: wait a minute.', {
+        retryAfterSeconds,
+      });
+    });
     const browserSecret = randomBase62(43);
     const request: FlowRequest = {
       query: {},

@@ -7,6 +7,7 @@ import {
   ApiNotFoundResponse,
   ApiQuery,
   ApiTags,
+  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../identity/access.decorators';
@@ -31,11 +32,13 @@ export class SsoController {
   @Redirect()
   @Header('Cache-Control', 'no-store')
   @ApiFoundResponse({ description: 'To the identity provider.', headers: LOCATION })
+  @ApiTooManyRequestsResponse({ description: 'Over 120 sign-ins started from one IP in a minute (see Retry-After).' })
   async startSsoLogin(
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
     @Query() query: SsoLoginQuery,
   ): Promise<{ url: string; statusCode: number }> {
-    return send(reply, await this.sso.login(query.returnTo));
+    return send(reply, await this.sso.login(query.returnTo, request.ip));
   }
 
   /** Where the provider sends the browser back: starts a session (the `mg_session` cookie), 302 to `returnTo`. */

@@ -533,6 +533,19 @@ describe('Admin sign-in (SSO) configured otherwise', () => {
     }
   });
 
+  it('should refuse more than 120 sign-ins started from one IP in a minute (each stores a row)', async () => {
+    const fixture = await startSsoServer();
+    try {
+      const start = () => fetch(`${fixture.server.url}/auth/sso/login`, { redirect: 'manual' });
+      for (let n = 0; n < 120; n++) expect((await start()).status).toBe(302);
+      const refused = await start();
+      await problem(refused, 429, 'too_many_requests');
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    } finally {
+      await fixture.close();
+    }
+  });
+
   it('should answer 404 on /auth/sso/* when SSO is off, and 401 on /auth/session', async () => {
     const server = await startTestApp();
     try {
