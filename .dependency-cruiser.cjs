@@ -26,9 +26,10 @@ module.exports = {
     {
       name: 'identity-is-shared',
       severity: 'error',
-      comment: 'src/identity (principal, scopes, grants, model access, limits) is what auth, api-keys and oauth share.',
+      comment:
+        'src/identity (principal, scopes, grants, model access, limits) is what auth, api-keys, oauth and sessions share.',
       from: { path: '^src/identity/' },
-      to: { path: '^src/(auth|api-keys|oauth)/' },
+      to: { path: '^src/(auth|api-keys|oauth|sessions|sso)/' },
     },
     {
       name: 'data-plane-is-transport-free',

@@ -19,8 +19,10 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY scripts/build.js ./scripts/build.js
 COPY src ./src
 COPY migrations ./migrations
+# The admin console's sources (React + Vite; built into dist/console, served under /console).
+COPY console ./console
 # dist/src/main.js (server), dist/src/cli.js (operator commands), dist/src/database/data-source.js
-# (TypeORM CLI), dist/migrations/*.js
+# (TypeORM CLI), dist/migrations/*.js, dist/console (the console's assets)
 RUN npm run build
 
 # --- prod-deps: production dependencies only, one platform's ONNX Runtime -------------------------

@@ -4,7 +4,7 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'models/**', 'coverage/**', '*.mjs', '*.mts', '*.cjs', 'clients/typescript/modelgate-api.ts'] },
+  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'models/**', 'coverage/**', '*.mjs', '*.mts', 'console/*.mts', '*.cjs', 'clients/typescript/modelgate-api.ts'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   prettier,

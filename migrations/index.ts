@@ -3,6 +3,7 @@ import { Identity1795580429354 } from './1795580429354-Identity';
 import { Usage1795582000000 } from './1795582000000-Usage';
 import { UsageProtocol1796400000000 } from './1796400000000-UsageProtocol';
 import { Audit1797000000000 } from './1797000000000-Audit';
+import { Sessions1797100000000 } from './1797100000000-Sessions';
 
 /**
  * Every migration, in order. `npm run migration:generate -- migrations/<Name>` writes a new file;
@@ -13,4 +14,5 @@ export const migrations: (new () => MigrationInterface)[] = [
   Usage1795582000000,
   UsageProtocol1796400000000,
   Audit1797000000000,
+  Sessions1797100000000,
 ];

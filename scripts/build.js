@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 /**
  * `npm run build`: compiles the server (tsconfig.build.json) into dist/ with @nestjs/swagger's compiler
- * plugin, which documents the DTOs from their types and comments, and copies the gRPC proto beside the
- * code that loads it. It does what `nest build` did (tsc builder, the same plugin options), with the
- * TypeScript compiler API directly: the Nest CLI's dependencies need a newer Node than the one the
- * project supports.
+ * plugin, which documents the DTOs from their types and comments, copies the gRPC proto beside the
+ * code that loads it, and builds the admin console (console/, React + Vite) into dist/console. It does
+ * what `nest build` did (tsc builder, the same plugin options), with the TypeScript compiler API
+ * directly: the Nest CLI's dependencies need a newer Node than the one the project supports.
  *
  *   node scripts/build.js            build when a source changed since the last build (npm start, npm test)
  *   node scripts/build.js --force    build anyway (npm run build)
@@ -13,6 +13,8 @@
  * "Changed": a file or folder under the sources (src, migrations, bench, the proto) or a tsconfig,
  * package.json or package-lock.json newer than the last build's stamp (a deleted file changes its folder).
  * A full build empties dist/ first, so nothing deleted from the sources lingers there (migrations above all).
+ * The console has its own stamp (dist/console/.build-stamp) against console/ and the package files: it is
+ * rebuilt when it changed or when a server build emptied dist/.
  */
 'use strict';
 const { spawn } = require('node:child_process');
@@ -27,6 +29,10 @@ const STAMP = path.join(OUT, '.build-stamp');
 const CONFIG = path.join(ROOT, 'tsconfig.build.json');
 const WATCHED = ['src', 'migrations', 'bench', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json'];
 const SWAGGER_OPTIONS = { classValidatorShim: true, introspectComments: true };
+const CONSOLE_OUT = path.join(OUT, 'console');
+const CONSOLE_STAMP = path.join(CONSOLE_OUT, '.build-stamp');
+const CONSOLE_WATCHED = ['console', 'package.json', 'package-lock.json'];
+const CONSOLE_CONFIG = path.join(ROOT, 'console', 'vite.config.mts');
 const ASSETS = [{ from: 'src/protocols/grpc/proto', to: 'dist/src/protocols/grpc/proto', pattern: /\.proto$/ }];
 
 const args = new Set(process.argv.slice(2));
@@ -45,14 +51,30 @@ function newestChange(entry) {
   return newest;
 }
 
-function upToDate() {
+function upToDate(stamp = STAMP, watched = WATCHED) {
   let built;
   try {
-    built = fs.statSync(STAMP).mtimeMs;
+    built = fs.statSync(stamp).mtimeMs;
   } catch {
     return false;
   }
-  return WATCHED.every((entry) => newestChange(path.join(ROOT, entry)) <= built);
+  return watched.every((entry) => newestChange(path.join(ROOT, entry)) <= built);
+}
+
+/** The console's production build (Vite, ESM-only: imported, not required); `watch` rebuilds on change. */
+async function buildConsole(watch = false) {
+  const { build } = await import('vite');
+  const started = Date.now();
+  const result = await build({ configFile: CONSOLE_CONFIG, build: watch ? { watch: {} } : {} });
+  if (watch) {
+    result.on('event', (event) => {
+      if (event.code === 'END') fs.writeFileSync(CONSOLE_STAMP, `${new Date().toISOString()}\n`);
+      if (event.code === 'ERROR') process.stderr.write(`console: ${event.error.message}\n`);
+    });
+    return;
+  }
+  fs.writeFileSync(CONSOLE_STAMP, `${new Date().toISOString()}\n`);
+  process.stdout.write(`console built into dist/console in ${Date.now() - started} ms\n`);
 }
 
 function parseConfig() {
@@ -141,6 +163,19 @@ function watch() {
   ts.createWatchProgram(host);
 }
 
-if (args.has('--watch')) watch();
-else if (!args.has('--force') && upToDate()) process.stdout.write('dist/ is up to date with the sources\n');
-else if (!build()) process.exit(1);
+async function main() {
+  if (args.has('--watch')) {
+    watch();
+    await buildConsole(true);
+    return;
+  }
+  if (!args.has('--force') && upToDate()) process.stdout.write('dist/ is up to date with the sources\n');
+  else if (!build()) process.exit(1);
+  if (!args.has('--force') && upToDate(CONSOLE_STAMP, CONSOLE_WATCHED)) return;
+  await buildConsole();
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -4,6 +4,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule, ModuleImport } from './app.module';
 import { version } from './common/version';
 import { Configuration } from './config/configuration';
+import { serveConsole } from './console/console-assets';
 import { setupDocs } from './docs/setup-docs';
 import { INFERENCE_MODELS } from './protocols/http/inference.docs';
 import { configureLogging, NestLogger } from './observability/logging';
@@ -16,7 +17,8 @@ export interface CreateAppOptions {
 
 /**
  * Builds the application (not yet listening): the HTTP server (protocols/http/http-server.ts), the
- * modules (app.module.ts), URI versioning and the OpenAPI document. Used by `main.ts` and the tests.
+ * modules (app.module.ts), URI versioning, the OpenAPI document and the admin console's assets. Used by
+ * `main.ts` and the tests.
  */
 export async function createApp(
   configuration: Configuration,
@@ -33,5 +35,6 @@ export async function createApp(
   app.enableVersioning({ type: VersioningType.URI });
   configureHttp(app, configuration);
   setupDocs(app, configuration.app, version, INFERENCE_MODELS);
+  serveConsole(app, configuration.app.publicUrl);
   return app;
 }

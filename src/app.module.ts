@@ -11,6 +11,7 @@ import { DocsModule } from './docs/docs.module';
 import { HealthModule } from './health/health.module';
 import { ProtocolsModule } from './protocols/protocols.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
+import { SsoModule } from './sso/sso.module';
 import { UsageModule } from './usage/usage.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { ObservabilityModule } from './observability/observability.module';
@@ -31,6 +32,7 @@ export class AppModule {
         DocsModule,
         HealthModule,
         AuthModule,
+        SsoModule,
         RateLimitModule,
         UsageModule,
         ProtocolsModule,

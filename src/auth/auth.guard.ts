@@ -14,8 +14,8 @@ interface RouteAuth {
 }
 
 /**
- * The global guard: turns exactly one credential (a Bearer access token or an `X-API-Key`) into the
- * request's principal and checks the scopes the route declares. Deny by default: a route is open only
+ * The global guard: turns exactly one credential (a Bearer access token or an `X-API-Key`, else the
+ * session cookie) into the request's principal and checks the scopes the route declares. Deny by default: a route is open only
  * when it is `@Public()`.
  */
 @Injectable()
@@ -31,7 +31,12 @@ export class AuthGuard implements CanActivate {
     const route = this.routeAuth(context);
     if (route.isPublic && !route.optional) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const principal = await this.authenticator.authenticate(request.headers);
+    // The open routes that take a credential (OAuth introspection and revocation) are for machines: a
+    // browser's session cookie is no credential there.
+    const principal = await this.authenticator.authenticate(request.headers, {
+      method: request.method,
+      session: !route.isPublic,
+    });
     // Set before the scope check, so that a 403 is metered to its principal.
     if (principal) request.principal = principal;
     // An open route that takes a credential when one is sent: a bad one is a 401, none is fine.

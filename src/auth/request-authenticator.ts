@@ -2,8 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { insufficientScope, unauthorized } from '../identity/identity.errors';
 import { Principal } from '../identity/principal';
 import { Scope } from '../identity/scopes';
+import { cookieValue, SESSION_COOKIE } from '../sessions/session-secret';
 import { ApiKeyStrategy } from './strategies/api-key.strategy';
 import { BearerStrategy } from './strategies/bearer.strategy';
+import { SessionStrategy } from './strategies/session.strategy';
 
 const BEARER = /^bearer\s+(\S+)\s*$/i;
 
@@ -14,11 +16,22 @@ const BEARER = /^bearer\s+(\S+)\s*$/i;
 export interface CredentialHeaders {
   authorization?: string | string[];
   'x-api-key'?: string | string[];
+  /** A browser's `mg_session` cookie (HTTP only). */
+  cookie?: string | string[];
+  'x-csrf-token'?: string | string[];
+}
+
+export interface AuthenticateOptions {
+  /** The request's method: a session cookie on anything but GET, HEAD or OPTIONS needs X-CSRF-Token. */
+  method?: string;
+  /** Whether the session cookie counts (not on the OAuth endpoints, whose callers are machines). */
+  session?: boolean;
 }
 
 /**
- * Turns the one credential a request carries (a Bearer access token or an `X-API-Key`) into its
- * principal. The credential goes straight to its Passport strategy's `validate`:
+ * Turns the one credential a request carries (a Bearer access token or an `X-API-Key`, else a browser's
+ * session cookie) into its principal. A request with a key or token is authenticated by it alone, the
+ * cookie ignored: only a request the cookie authenticates needs (and is checked for) the CSRF token. The credential goes straight to its Passport strategy's `validate`:
  * `passport.authenticate` would wrap every request in a fresh middleware, strategy copy and promise
  * for the same result. Transport-free: it reads a header map, so every protocol authenticates the same
  * way (the global guard, the data plane).
@@ -28,10 +41,18 @@ export class RequestAuthenticator {
   constructor(
     private readonly bearer: BearerStrategy,
     private readonly apiKey: ApiKeyStrategy,
+    private readonly session: SessionStrategy,
   ) {}
 
-  /** The principal, or undefined when the call carries no credential; 401 for a bad or a second one. */
-  async authenticate(headers: CredentialHeaders): Promise<Principal | undefined> {
+  /**
+   * The principal, or undefined when the call carries no credential; 401 for a bad or a second one (a
+   * session cookie besides a key or token is not a second credential), 403 `csrf_failed` for a
+   * state-changing request made with the cookie without its X-CSRF-Token.
+   */
+  async authenticate(
+    headers: CredentialHeaders,
+    { method = 'POST', session = true }: AuthenticateOptions = {},
+  ): Promise<Principal | undefined> {
     const authorization = headers.authorization;
     const apiKey = headers['x-api-key'];
     const hasBearer = typeof authorization === 'string' && /^bearer(\s|$)/i.test(authorization);
@@ -46,12 +67,18 @@ export class RequestAuthenticator {
       if (typeof apiKey !== 'string' || apiKey === '') throw unauthorized('Send one X-API-Key header.', true);
       return this.apiKey.validate(apiKey);
     }
+    const secret = session ? cookieValue(headers.cookie, SESSION_COOKIE) : undefined;
+    if (secret !== undefined) return this.session.validate(secret, method, headers['x-csrf-token']);
     return undefined;
   }
 
   /** The call's principal, which must hold every scope in `scopes` (401 without one, 403 short of a scope). */
-  async require(headers: CredentialHeaders, scopes: readonly Scope[]): Promise<Principal> {
-    return authorize(await this.authenticate(headers), scopes);
+  async require(
+    headers: CredentialHeaders,
+    scopes: readonly Scope[],
+    options?: AuthenticateOptions,
+  ): Promise<Principal> {
+    return authorize(await this.authenticate(headers, options), scopes);
   }
 }
 

@@ -1,11 +1,12 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-export type ChangeEventKind = 'api_key' | 'oauth_client' | 'token' | 'signing_key' | 'model_loaded' | 'model_unloaded';
+export type ChangeEventKind =
+  'api_key' | 'oauth_client' | 'token' | 'signing_key' | 'model_loaded' | 'model_unloaded' | 'session';
 
 /**
  * An append-only feed of changes every instance must apply: credential changes (revocations, disables,
- * rotations), which drop what an instance cached, and model versions an admin loaded or unloaded. Every
- * instance polls it, so a change takes effect everywhere within the poll interval.
+ * rotations) and ended sessions, which drop what an instance cached, and model versions an admin loaded or
+ * unloaded. Every instance polls it, so a change takes effect everywhere within the poll interval.
  *
  * The table keeps the name it had when it carried credentials only: renaming it would break the
  * instances of the previous version still running during a rolling upgrade.
@@ -18,7 +19,7 @@ export class ChangeEventEntity {
   @Column({ type: 'varchar', length: 20 })
   kind: ChangeEventKind;
 
-  /** The API key id, client id, token jti, signing key id or model version (`name/version`) that changed. */
+  /** The API key id, client id, token jti, signing key id, model version (`name/version`) or session id that changed. */
   @Column({ type: 'varchar', length: 200 })
   ref: string;
 

@@ -5,6 +5,7 @@ import { DatabaseConfig, DatabaseEnv, toDatabaseConfig } from './database.config
 import { Env, settingNames, validateNamespace, withFileSettings } from './env';
 import { GrpcConfig, GrpcEnv, toGrpcConfig } from './grpc.config';
 import { ModelsConfig, ModelsEnv, toModelsConfig } from './models.config';
+import { SsoConfig, SsoEnv, toSsoConfig } from './sso.config';
 import { toUsageConfig, UsageConfig, UsageEnv } from './usage.config';
 
 /** The whole validated configuration, one key per namespace. */
@@ -15,9 +16,10 @@ export interface Configuration {
   models: ModelsConfig;
   usage: UsageConfig;
   grpc: GrpcConfig;
+  sso: SsoConfig;
 }
 
-const NAMESPACES = [AppEnv, DatabaseEnv, AuthEnv, ModelsEnv, UsageEnv, GrpcEnv];
+const NAMESPACES = [AppEnv, DatabaseEnv, AuthEnv, ModelsEnv, UsageEnv, GrpcEnv, SsoEnv];
 
 /** Every variable the configuration reads (each may also come from a file: `X_FILE`). */
 export function configurationVariables(): string[] {
@@ -38,6 +40,7 @@ export function loadConfiguration(environment: Env = process.env): Configuration
   const models = validateNamespace(ModelsEnv, env, problems);
   const usage = validateNamespace(UsageEnv, env, problems);
   const grpc = toGrpcConfig(validateNamespace(GrpcEnv, env, problems), problems);
+  const sso = toSsoConfig(validateNamespace(SsoEnv, env, problems), problems);
   if (problems.length > 0) throw new ConfigValidationError(problems);
   return {
     app: toAppConfig(app),
@@ -46,5 +49,6 @@ export function loadConfiguration(environment: Env = process.env): Configuration
     models: toModelsConfig(models),
     usage: toUsageConfig(usage),
     grpc,
+    sso,
   };
 }

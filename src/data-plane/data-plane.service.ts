@@ -35,9 +35,12 @@ export class DataPlane {
     private readonly config: ConfigService<Configuration, true>,
   ) {}
 
-  /** The principal a call's credentials stand for, or undefined when it sends none (401 for a bad one). */
-  authenticate(headers: CredentialHeaders): Promise<Principal | undefined> {
-    return this.authenticator.authenticate(headers);
+  /**
+   * The principal a call's credentials stand for, or undefined when it sends none (401 for a bad one).
+   * `method`: an HTTP call's (a session cookie on a POST needs its CSRF token); other protocols send no cookie.
+   */
+  authenticate(headers: CredentialHeaders, method?: string): Promise<Principal | undefined> {
+    return this.authenticator.authenticate(headers, { method });
   }
 
   /** The principal, which must hold `scopes` (401 without one, 403 short of a scope). */

@@ -9,7 +9,9 @@ export const OPENAPI_JSON_PATH = 'docs/openapi.json';
 const DESCRIPTION = `Modelgate serves ONNX models as versioned, governed HTTP APIs.
 
 Authenticate with an OAuth 2.0 access token (client credentials, \`POST /oauth/token\`) or an API key
-in the \`X-API-Key\` header. Errors on \`/v1\` are RFC 9457 problem details; \`/v2\` is the Open
+in the \`X-API-Key\` header. Admins signed in through single sign-on (\`GET /auth/sso/login\`) call with the
+\`mg_session\` cookie, sending \`X-CSRF-Token\` (from \`GET /auth/session\`) on every POST, PUT, PATCH and
+DELETE. Errors on \`/v1\` are RFC 9457 problem details; \`/v2\` is the Open
 Inference Protocol (KServe V2) REST API.`;
 
 /** Swagger UI at `/docs` and the document at `/docs/openapi.json`, both open. */
@@ -31,6 +33,17 @@ export function setupDocs(app: INestApplication, config: AppConfig, version: str
     .addApiKey(
       { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'An API key issued by an admin.' },
       'apiKey',
+    )
+    .addCookieAuth(
+      'mg_session',
+      {
+        type: 'apiKey',
+        in: 'cookie',
+        name: 'mg_session',
+        description:
+          'The session of an admin signed in through SSO (`GET /auth/sso/login`); state-changing requests also send `X-CSRF-Token`.',
+      },
+      'session',
     );
   const docs = app.get(DocsService);
   // extraModels: schemas of routes documented by contributors rather than by controllers.

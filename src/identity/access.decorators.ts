@@ -20,15 +20,18 @@ export const OptionalCredentials = (): MethodDecorator & ClassDecorator =>
 
 /**
  * Declares the scopes a route needs (all of them) and documents the requirement in OpenAPI for
- * both security schemes.
+ * every security scheme (an access token, an API key, an admin's session cookie).
  */
 export function Scopes(...scopes: Scope[]): MethodDecorator & ClassDecorator {
   return applyDecorators(
     SetMetadata(REQUIRED_SCOPES, scopes),
     ApiSecurity('oauth2', scopes),
     ApiSecurity('apiKey'),
+    ApiSecurity('session'),
     ApiUnauthorizedResponse({ description: 'Missing, malformed, unknown, expired or revoked credentials.' }),
-    ApiForbiddenResponse({ description: `Requires scope ${scopes.join(', ')}.` }),
+    ApiForbiddenResponse({
+      description: `Requires scope ${scopes.join(', ')}. With the session cookie, \`csrf_failed\` when a POST, PUT, PATCH or DELETE lacks the session's X-CSRF-Token.`,
+    }),
   );
 }
 

@@ -108,6 +108,7 @@ describe('Dockerfile', () => {
       tsconfigBuild.extends.replace(/^\.\//, ''),
       'src',
       'migrations',
+      'console', // the admin console, built by scripts/build.js into dist/console
     ];
     for (const input of inputs) {
       expect(stageHas(build!, posix.join(workdir(build!), input)), `the build stage copies ${input}`).toBe(true);
@@ -120,6 +121,7 @@ describe('Dockerfile', () => {
       ['dist/src/model-registry/runtime/session-worker.js', 'src/model-registry/runtime/session-worker.ts'],
       ['dist/src/database/data-source.js', 'src/database/data-source.ts'],
       ['dist/migrations/index.js', 'migrations/index.ts'],
+      ['dist/console/index.html', 'console/index.html'],
     ]) {
       expect(existsSync(join(ROOT, input)), `${input}, compiled to ${output}`).toBe(true);
     }

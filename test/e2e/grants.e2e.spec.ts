@@ -82,6 +82,7 @@ describe('Grants', () => {
       ['PUT', '/v1/admin/models/{name}/aliases/{alias}', 'models:manage', () => ({ version: 1 })],
       ['GET', '/v1/admin/usage', 'usage:admin', () => undefined],
       ['GET', '/v1/admin/usage/events', 'usage:admin', () => undefined],
+      ['GET', '/v1/admin/usage/live', 'usage:admin', () => undefined],
       ['GET', '/v1/admin/audit-events', 'audit:read', () => undefined],
     ];
 

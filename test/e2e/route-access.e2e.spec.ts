@@ -83,8 +83,12 @@ describe('Route access', () => {
     expect(both.map((route) => route.name)).toEqual([]);
   });
 
-  /** The routes docs/API.md names as open (introspection and revocation take the client's own credentials). */
-  const OPEN = /^(\/health\/|\/v2$|\/v2\/health\/|\/\.well-known\/|\/oauth\/(token|introspect|revoke)$)/;
+  /**
+   * The routes docs/API.md names as open (introspection and revocation take the client's own credentials;
+   * SSO sign-in is how a browser gets a session).
+   */
+  const OPEN =
+    /^(\/health\/|\/v2$|\/v2\/health\/|\/\.well-known\/|\/oauth\/(token|introspect|revoke)$|\/auth\/sso\/(login|callback)$)/;
 
   it('should refuse a caller without credentials on every secured operation, and only on those', async () => {
     expect(operations.length).toBeGreaterThan(40);

@@ -4,7 +4,10 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/common/secrets';
-import { DIST_CLI, startServerProcess } from '../support/server-process';
+import { Browser } from '../support/browser';
+import { ssoEnv, startIdentityProvider } from '../support/identity-provider';
+import { DIST_CLI, freePort, startServerProcess } from '../support/server-process';
+import { ROLE_SCOPES, sessionOf, toCallback, USERS } from '../support/sso-server';
 
 function occurrences(haystack: string, needle: string): number {
   return haystack.split(needle).length - 1;
@@ -82,6 +85,55 @@ describe('Secrets', () => {
       expect(output).not.toContain(client.clientSecret.slice(4));
     } finally {
       await server.stop();
+    }
+  });
+
+  it('should never log a session secret, CSRF token, code, state or the SSO client secret', async () => {
+    const idp = await startIdentityProvider();
+    const port = await freePort();
+    idp.allowRedirectUri(`http://127.0.0.1:${port}/auth/sso/callback`);
+    const server = await startServerProcess(
+      ssoEnv(idp, {
+        LOG_LEVEL: 'trace',
+        BOOTSTRAP_ADMIN_KEY: 'false',
+        EMBEDDED_DATA_DIR: 'memory://',
+        PUBLIC_URL: `http://127.0.0.1:${port}`,
+        SSO_ROLE_SCOPES: JSON.stringify(ROLE_SCOPES),
+      }),
+      { port },
+    );
+    try {
+      const browser = new Browser();
+      idp.signInNext(USERS.admin);
+      const callback = await toCallback(browser, server.url);
+      const browserSecret = browser.cookie(callback, 'mg_sso_login')!;
+      expect((await browser.fetch(callback)).status).toBe(302);
+      // A replay and a tampered state are logged as the errors they are, without the values.
+      await browser.fetch(callback);
+      const { csrfToken } = await sessionOf(browser, server.url);
+      const session = browser.cookie(server.url, 'mg_session')!;
+      await browser.fetch(`${server.url}/v1/admin/api-keys`);
+      await browser.fetch(`${server.url}/v1/admin/api-keys`, { method: 'POST', headers: { 'x-csrf-token': 'wrong' } });
+      await browser.fetch(`${server.url}/auth/logout`, { method: 'POST', headers: { 'x-csrf-token': csrfToken } });
+
+      const output = server.output();
+      expect(output).toMatch(/"route":"\/auth\/sso\/callback"/); // requests really were logged
+      const secrets = [
+        session,
+        sha256(session),
+        csrfToken,
+        browserSecret,
+        sha256(browserSecret),
+        callback.searchParams.get('code')!,
+        callback.searchParams.get('state')!,
+        sha256(callback.searchParams.get('state')!),
+        idp.clientSecret,
+      ];
+      for (const secret of secrets)
+        expect(occurrences(output, secret), `a secret leaked into the logs: ${secret.slice(0, 8)}…`).toBe(0);
+    } finally {
+      await server.stop();
+      await idp.close();
     }
   });
 

@@ -5,7 +5,7 @@ import { PredictRequestDto, PredictResponseDto } from '../v1/predict.dto';
 /** The DTOs the inference routes are documented with (added to the document's schemas). */
 export const INFERENCE_MODELS = [PredictRequestDto, PredictResponseDto, OipInferRequestDto, OipInferResponseDto];
 
-const SECURITY = [{ oauth2: ['models:infer'] }, { apiKey: [] }];
+const SECURITY = [{ oauth2: ['models:infer'] }, { apiKey: [] }, { session: [] }];
 
 const NAME = { name: 'name', in: 'path', required: true, description: 'The model', schema: { type: 'string' } };
 const VERSION = {

@@ -91,7 +91,7 @@ export class InferenceRoutes {
     const bodyLimit = this.config.get('app', { infer: true }).bodyLimitBytes;
     fastify.post(url, { bodyLimit }, async (request: FastifyRequest, reply: FastifyReply) => {
       // Set before the scope check, so that a 403 is metered to its principal.
-      request.principal = await this.plane.authenticate(request.headers);
+      request.principal = await this.plane.authenticate(request.headers, request.method);
       const principal = this.plane.authorize(request.principal, SCOPES);
       const limits = this.plane.limit(principal);
       void reply.headers(limits instanceof Promise ? await limits : limits);

@@ -37,7 +37,9 @@ export class UsageLiveRoutes {
         method: 'GET',
         url: USAGE_LIVE_PATH,
         preValidation: async (request: FastifyRequest) => {
-          request.principal = await this.plane.authenticate(request.headers);
+          // A GET: the cookie needs no CSRF token (a browser cannot send one on an upgrade); the origin check below
+          // stands in for it.
+          request.principal = await this.plane.authenticate(request.headers, request.method);
           this.plane.authorize(request.principal, [Scope.UsageAdmin]);
           const byCookie =
             request.headers.cookie !== undefined && !request.headers.authorization && !request.headers['x-api-key'];
