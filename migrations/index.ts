@@ -2,6 +2,7 @@ import { MigrationInterface } from 'typeorm';
 import { Identity1795580429354 } from './1795580429354-Identity';
 import { Usage1795582000000 } from './1795582000000-Usage';
 import { UsageProtocol1796400000000 } from './1796400000000-UsageProtocol';
+import { ShadowStats1797200000000 } from './1797200000000-ShadowStats';
 
 /**
  * Every migration, in order. `npm run migration:generate -- migrations/<Name>` writes a new file;
@@ -11,4 +12,5 @@ export const migrations: (new () => MigrationInterface)[] = [
   Identity1795580429354,
   Usage1795582000000,
   UsageProtocol1796400000000,
+  ShadowStats1797200000000,
 ];

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
-import { LessThan, MoreThan, Repository } from 'typeorm';
+import { EntityManager, LessThan, MoreThan, Repository } from 'typeorm';
 import { Configuration } from '../config/configuration';
 import { ChangeEventEntity, ChangeEventKind } from './change-event.entity';
 
@@ -32,11 +32,16 @@ export class ChangeFeedService implements OnApplicationBootstrap, OnApplicationS
     this.listeners.push(listener);
   }
 
-  /** Records a change and applies it to this instance at once; resolves to the event's id. */
-  async publish(kind: ChangeEventKind, ref: string): Promise<string> {
-    const { identifiers } = await this.events.insert({ kind, ref });
+  /**
+   * Records a change and applies it to this instance at once; resolves to the event's id. With `manager`,
+   * the event is part of that transaction, and this instance applies it as the others do (the caller
+   * applies its own change at once).
+   */
+  async publish(kind: ChangeEventKind, ref: string, manager?: EntityManager): Promise<string> {
+    const repository = manager ? manager.getRepository(ChangeEventEntity) : this.events;
+    const { identifiers } = await repository.insert({ kind, ref });
     const id = String(identifiers[0].id);
-    this.notify(kind, ref, id);
+    if (!manager) this.notify(kind, ref, id);
     return id;
   }
 

@@ -66,7 +66,10 @@ export function decodeRaw(
     );
   }
   // A copy: the bytes may sit at any offset of a larger buffer, and typed arrays need aligned ones.
-  const target = TYPE_INFO[spec.datatype].create(elements) as Exclude<ReturnType<(typeof TYPE_INFO)['BOOL']['create']>, string[]>;
+  const target = TYPE_INFO[spec.datatype].create(elements) as Exclude<
+    ReturnType<(typeof TYPE_INFO)['BOOL']['create']>,
+    string[]
+  >;
   new Uint8Array(target.buffer, target.byteOffset, target.byteLength).set(bytes);
   return new Tensor(ortType(spec.datatype), target, dims);
 }
