@@ -128,18 +128,20 @@ export class DataPlane {
     outputNames?: string[],
   ): Promise<RunResult> {
     if (version.batchable) assertSameBatch(feeds);
+    // A mirrored call keeps a copy of its inputs: a run in a worker thread takes the buffers it is given.
+    const shadowFeeds = call.shadowVersion === undefined ? undefined : copyTensors(feeds);
     const result = await version.run(feeds, outputNames);
     call.queueMs = result.queueMs;
     call.inferMs = result.inferMs;
     call.cached = result.cached;
     call.batchItems = rowsOf(feeds);
     const shadowVersion = call.shadowVersion;
-    if (shadowVersion !== undefined) {
+    if (shadowVersion !== undefined && shadowFeeds) {
       const job = {
         model: version.model,
         primaryVersion: version.version,
         shadowVersion,
-        feeds,
+        feeds: shadowFeeds,
         outputNames,
         primaryOutputs: result.outputs,
         primaryMs: result.queueMs + result.inferMs,
@@ -148,6 +150,14 @@ export class DataPlane {
     }
     return result;
   }
+}
+
+function copyTensors(feeds: Record<string, Tensor>): Record<string, Tensor> {
+  const copies: Record<string, Tensor> = {};
+  for (const [name, tensor] of Object.entries(feeds)) {
+    copies[name] = new Tensor(tensor.type, (tensor.data as Float32Array).slice(), tensor.dims);
+  }
+  return copies;
 }
 
 /** Inputs of one request must agree on the batch (first) dimension. */
