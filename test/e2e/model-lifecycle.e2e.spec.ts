@@ -214,7 +214,7 @@ describe('Model lifecycle: traffic splits, shadow traffic, deprecation', () => {
       expect((await post('/v1/models/iris/predict', PREDICT, caller.key)).status).toBe(429);
 
       const runner = server.app.get(ShadowRunner);
-      await eventually(() => Promise.resolve(runner.depth === 0), 5000);
+      await eventually(() => Promise.resolve(runner.idle), 5000);
       await runner.flush();
       const report = await adminCall(
         'GET',
@@ -262,7 +262,7 @@ describe('Model lifecycle: traffic splits, shadow traffic, deprecation', () => {
         expect(((await response.json()) as Predicted).version).toBe('1');
       }
       const runner = server.app.get(ShadowRunner);
-      await eventually(() => Promise.resolve(runner.depth === 0), 5000);
+      await eventually(() => Promise.resolve(runner.idle), 5000);
       await runner.flush();
       const report = await adminCall('GET', `/v1/admin/models/mlp/shadow/report?from=${from}`);
       expect(report).toMatchObject({
@@ -270,8 +270,8 @@ describe('Model lifecycle: traffic splits, shadow traffic, deprecation', () => {
         body: {
           primaryVersion: '1',
           shadowVersion: '2',
-          requests: 3,
-          errors: 0,
+          requests: baseline.requests + 3,
+          errors: baseline.errors,
           agreement: null,
           meanAbsoluteDifference: 0,
         },

@@ -76,9 +76,9 @@ export class ShadowRunner implements OnApplicationBootstrap, OnApplicationShutdo
     clearInterval(this.timer);
   }
 
-  /** Jobs waiting (for tests and the metrics). */
-  get depth(): number {
-    return this.queue.length;
+  /** Whether no shadow job is waiting or running. */
+  get idle(): boolean {
+    return !this.running && this.queue.length === 0;
   }
 
   /** Queues a job; when the queue is full, drops it and counts it. Never throws, never waits. */
