@@ -2,6 +2,7 @@ import { MigrationInterface } from 'typeorm';
 import { Identity1795580429354 } from './1795580429354-Identity';
 import { Usage1795582000000 } from './1795582000000-Usage';
 import { UsageProtocol1796400000000 } from './1796400000000-UsageProtocol';
+import { Audit1797000000000 } from './1797000000000-Audit';
 import { ShadowStats1797200000000 } from './1797200000000-ShadowStats';
 
 /**
@@ -12,5 +13,6 @@ export const migrations: (new () => MigrationInterface)[] = [
   Identity1795580429354,
   Usage1795582000000,
   UsageProtocol1796400000000,
+  Audit1797000000000,
   ShadowStats1797200000000,
 ];

@@ -1,5 +1,6 @@
 import { DynamicModule, ForwardReference, Module, Type } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { createValidationPipe } from './common/errors/validation.pipe';
@@ -26,6 +27,7 @@ export class AppModule {
         ObservabilityModule,
         LifecycleModule,
         DatabaseModule,
+        AuditModule,
         DocsModule,
         HealthModule,
         AuthModule,

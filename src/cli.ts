@@ -1,32 +1,82 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { parseArgs } from 'node:util';
-import { ApiKeysService } from './api-keys/api-keys.service';
 import { AppModule } from './app.module';
+import { CliUsageError } from './cli/cli-input';
+import { CommandName, COMMANDS, prepareCommand } from './cli/commands';
+import { DomainError } from './common/errors/domain.error';
 import { ConfigValidationError } from './config/config.errors';
 import { loadConfiguration } from './config/configuration';
 import { loadEnvFile } from './config/env-file';
-import { SigningKeysService } from './oauth/signing-keys.service';
 
-const USAGE = `Usage: npm run cli -- <command> [options]
+const USAGE = `Usage: npm run cli -- <command> [options]     (add --json for machine-readable output)
 
-Commands:
-  create-admin-key [--name <name>]   Create an API key with every scope and print it (once)
-  rotate-signing-key                 Start signing tokens with a new key; the old one keeps verifying
+Operator commands, against the configured database (DATABASE_URL, or the embedded one). Every change is
+in the audit log, by the operating-system user running the command.
+
+  create-admin-key [--name <name>]        An API key with every scope; printed once
+  rotate-signing-key                      Sign tokens with a new key; the old one keeps verifying
+
+  keys create --name <n> --scopes <s,...> [--models <glob,...>] [--rate-limit <per minute>]
+              [--quota <per month>] [--expires-at <ISO time>]      Prints the key, once
+  keys list
+  keys rotate <id> [--grace-seconds <s>]  Prints the new key; the old one works for the grace period
+  keys revoke <id>
+
+  clients create --name <n> --scopes <s,...> [--models ...] [--rate-limit ...] [--quota ...]
+                 [--token-ttl <s>]        Prints "<client id> <secret>", once
+  clients list
+  clients rotate <client id> [--grace-seconds <s>]
+  clients revoke <client id>              Deletes the client; its tokens stop working
+
+  usage report [--from <ISO>] [--to <ISO>] [--granularity hour|day]
+               [--group-by principal,model,version,status,protocol]
+  audit export [--from <ISO>] [--to <ISO>] [--action <a.b | a.*>] [--actor <id>] [--target <id>]
+               [--format csv|json]        CSV by default (json with --json)
 `;
 
-/** Operator commands against the configured database (DATABASE_URL, or the embedded one). */
+const STRING_OPTIONS = [
+  'name',
+  'scopes',
+  'models',
+  'rate-limit',
+  'quota',
+  'expires-at',
+  'token-ttl',
+  'grace-seconds',
+  'from',
+  'to',
+  'granularity',
+  'group-by',
+  'action',
+  'actor',
+  'target',
+  'format',
+] as const;
+
 async function main(): Promise<void> {
-  const { positionals, values } = parseArgs({
-    allowPositionals: true,
-    options: { name: { type: 'string', default: 'admin (cli)' }, help: { type: 'boolean', short: 'h' } },
-  });
-  const command = positionals[0];
-  if (values.help || !command || !['create-admin-key', 'rotate-signing-key'].includes(command)) {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse();
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  const { positionals, values } = parsed;
+  const two = positionals.slice(0, 2).join(' ');
+  const command = (COMMANDS as readonly string[]).includes(two)
+    ? (two as CommandName)
+    : (COMMANDS as readonly string[]).includes(positionals[0] ?? '')
+      ? (positionals[0] as CommandName)
+      : undefined;
+  if (values.help || !command) {
     process.stdout.write(USAGE);
     process.exitCode = values.help ? 0 : 2;
     return;
   }
+  const args = positionals.slice(command.split(' ').length);
+  const run = await prepareCommand(command, args, values);
   loadEnvFile();
   const configuration = loadConfiguration({
     ...process.env,
@@ -37,20 +87,39 @@ async function main(): Promise<void> {
     logger: ['error', 'warn'],
   });
   try {
-    if (command === 'create-admin-key') {
-      const key = await app.get(ApiKeysService).createAdminKey(values.name, 'cli');
-      process.stdout.write(`${key.key}\n`);
-      process.stderr.write(`Created admin API key ${key.prefix} (id ${key.id}). It is not shown again.\n`);
-    } else {
-      const kid = await app.get(SigningKeysService).rotate();
-      process.stderr.write(`New signing key ${kid}; the previous key stays published until its tokens expire.\n`);
-    }
+    await run(app, {
+      out: (text) => process.stdout.write(text),
+      err: (text) => process.stderr.write(text),
+      stdout: process.stdout,
+    });
   } finally {
     await app.close();
   }
 }
 
+function parse() {
+  return parseArgs({
+    allowPositionals: true,
+    options: {
+      ...Object.fromEntries(STRING_OPTIONS.map((option) => [option, { type: 'string' as const }])),
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    } as Record<(typeof STRING_OPTIONS)[number], { type: 'string' }> & {
+      json: { type: 'boolean' };
+      help: { type: 'boolean'; short: 'h' };
+    },
+  });
+}
+
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof ConfigValidationError ? error.message : String(error)}\n`);
+  if (error instanceof CliUsageError || error instanceof ConfigValidationError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+  if (error instanceof DomainError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`${String(error)}\n`);
   process.exit(1);
 });

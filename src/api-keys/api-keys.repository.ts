@@ -4,6 +4,7 @@ import { ArrayContains, IsNull, Repository } from 'typeorm';
 import { Scope } from '../identity/scopes';
 import { newestFirstPage } from '../common/pagination/keyset';
 import { CursorPosition, KeysetRows } from '../common/pagination/pagination';
+import { joined } from '../database/transaction';
 import { ApiKeyEntity } from './api-key.entity';
 
 @Injectable()
@@ -11,16 +12,17 @@ export class ApiKeysRepository {
   constructor(@InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>) {}
 
   async insert(key: Partial<ApiKeyEntity>): Promise<ApiKeyEntity> {
-    return this.keys.save(this.keys.create(key));
+    const keys = joined(this.keys);
+    return keys.save(keys.create(key));
   }
 
   findById(id: string): Promise<ApiKeyEntity | null> {
-    return this.keys.findOne({ where: { id } });
+    return joined(this.keys).findOne({ where: { id } });
   }
 
   /** The key with its secret hashes, for verification only. */
   findForVerification(publicId: string): Promise<ApiKeyEntity | null> {
-    return this.keys
+    return joined(this.keys)
       .createQueryBuilder('key')
       .addSelect(['key.secretHash', 'key.previousSecretHash'])
       .where('key.publicId = :publicId', { publicId })
@@ -33,7 +35,7 @@ export class ApiKeysRepository {
   }
 
   async update(id: string, changes: Partial<ApiKeyEntity>): Promise<void> {
-    await this.keys.update({ id }, changes);
+    await joined(this.keys).update({ id }, changes);
   }
 
   async touchLastUsed(id: string, at: Date): Promise<void> {

@@ -1,6 +1,7 @@
 import { limitsOf } from '../identity/limits';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { AuditLog, changesBetween } from '../audit/audit-log.service';
 import { ChangeFeedService } from '../change-feed/change-feed.service';
 import { assertCanGrant } from '../identity/grants';
 import { Principal } from '../identity/principal';
@@ -25,6 +26,7 @@ export class ApiKeysService {
     private readonly repository: ApiKeysRepository,
     private readonly events: ChangeFeedService,
     private readonly config: ConfigService<Configuration, true>,
+    private readonly audit: AuditLog,
   ) {}
 
   async createApiKey(
@@ -37,19 +39,27 @@ export class ApiKeysService {
     const expiresAt = dto.expiresAt ? futureDate(dto.expiresAt, 'expiresAt') : null;
     const publicId = newPublicId();
     const { key, prefix } = formatApiKey(this.config.get('auth', { infer: true }).apiKeyEnvironment, publicId);
-    const entity = await this.repository.insert({
-      name: dto.name,
-      publicId,
-      prefix,
-      secretHash: sha256(key),
-      scopes: dto.scopes,
-      models,
-      rateLimitRpm: dto.rateLimit?.requestsPerMinute ?? null,
-      quotaPerMonth: dto.quota?.requestsPerMonth ?? null,
-      expiresAt,
-      createdBy: createdBy ?? issuer?.id ?? 'system',
+    const entity = await this.audit.transaction(async () => {
+      const created = await this.repository.insert({
+        name: dto.name,
+        publicId,
+        prefix,
+        secretHash: sha256(key),
+        scopes: dto.scopes,
+        models,
+        rateLimitRpm: dto.rateLimit?.requestsPerMinute ?? null,
+        quotaPerMonth: dto.quota?.requestsPerMonth ?? null,
+        expiresAt,
+        createdBy: createdBy ?? issuer?.id ?? 'system',
+      });
+      await this.events.publish('api_key', publicId);
+      await this.audit.record({
+        action: 'api_key.created',
+        target: { type: 'api_key', id: created.id },
+        changes: changesBetween({}, auditedFields(created)),
+      });
+      return created;
     });
-    await this.events.publish('api_key', publicId);
     return { ...toApiKeyDto(entity), key };
   }
 
@@ -79,9 +89,13 @@ export class ApiKeysService {
     if (dto.quota !== undefined) changes.quotaPerMonth = dto.quota?.requestsPerMonth ?? null;
     if (dto.expiresAt !== undefined)
       changes.expiresAt = dto.expiresAt === null ? null : futureDate(dto.expiresAt, 'expiresAt');
-    if (Object.keys(changes).length > 0) {
-      await this.repository.update(id, changes);
-      await this.events.publish('api_key', key.publicId);
+    const audited = changesBetween(auditedFields(key), auditedFields(changes));
+    if (Object.keys(audited).length > 0) {
+      await this.audit.transaction(async () => {
+        await this.repository.update(id, changes);
+        await this.events.publish('api_key', key.publicId);
+        await this.audit.record({ action: 'api_key.updated', target: { type: 'api_key', id }, changes: audited });
+      });
     }
     return this.getApiKey(id);
   }
@@ -90,8 +104,16 @@ export class ApiKeysService {
     const key = await this.find(id);
     assertCanGrant(issuer, key, key);
     if (key.revokedAt) return;
-    await this.repository.update(id, { revokedAt: new Date() });
-    await this.events.publish('api_key', key.publicId);
+    const revokedAt = new Date();
+    await this.audit.transaction(async () => {
+      await this.repository.update(id, { revokedAt });
+      await this.events.publish('api_key', key.publicId);
+      await this.audit.record({
+        action: 'api_key.revoked',
+        target: { type: 'api_key', id },
+        changes: { revokedAt: { before: null, after: revokedAt.toISOString() } },
+      });
+    });
   }
 
   async rotateApiKey(
@@ -107,12 +129,25 @@ export class ApiKeysService {
       throw new DomainError(CommonErrorCode.Conflict, 'This API key is revoked and cannot be rotated.');
     const current = await this.repository.findForVerification(key.publicId);
     const { key: plaintext } = formatApiKey(this.config.get('auth', { infer: true }).apiKeyEnvironment, key.publicId);
-    await this.repository.update(id, {
-      secretHash: sha256(plaintext),
-      previousSecretHash: current!.secretHash,
-      previousExpiresAt: new Date(Date.now() + graceSeconds * 1000),
+    const previousExpiresAt = new Date(Date.now() + graceSeconds * 1000);
+    await this.audit.transaction(async () => {
+      await this.repository.update(id, {
+        secretHash: sha256(plaintext),
+        previousSecretHash: current!.secretHash,
+        previousExpiresAt,
+      });
+      await this.events.publish('api_key', key.publicId);
+      await this.audit.record({
+        action: 'api_key.rotated',
+        target: { type: 'api_key', id },
+        changes: {
+          previousExpiresAt: {
+            before: key.previousExpiresAt?.toISOString() ?? null,
+            after: previousExpiresAt.toISOString(),
+          },
+        },
+      });
     });
-    await this.events.publish('api_key', key.publicId);
     return { ...(await this.getApiKey(id)), key: plaintext };
   }
 
@@ -150,4 +185,13 @@ export function toApiKeyDto(key: ApiKeyEntity): ApiKeyDto {
     createdAt: key.createdAt.toISOString(),
     updatedAt: key.updatedAt.toISOString(),
   };
+}
+
+/** The fields of a key an audit event shows (never its secret hashes). */
+function auditedFields(key: Partial<ApiKeyEntity>): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const field of ['name', 'scopes', 'models', 'rateLimitRpm', 'quotaPerMonth', 'expiresAt'] as const) {
+    if (key[field] !== undefined) fields[field] = key[field] instanceof Date ? key[field].toISOString() : key[field];
+  }
+  return fields;
 }

@@ -1,8 +1,9 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, LessThan, MoreThan, Repository } from 'typeorm';
+import { LessThan, MoreThan, Repository } from 'typeorm';
 import { Configuration } from '../config/configuration';
+import { afterCommit, joined } from '../database/transaction';
 import { ChangeEventEntity, ChangeEventKind } from './change-event.entity';
 
 /** `id` orders events: a later change to the same `ref` has a higher id. */
@@ -33,15 +34,13 @@ export class ChangeFeedService implements OnApplicationBootstrap, OnApplicationS
   }
 
   /**
-   * Records a change and applies it to this instance at once; resolves to the event's id. With `manager`,
-   * the event is part of that transaction, and this instance applies it as the others do (the caller
-   * applies its own change at once).
+   * Records a change and applies it to this instance at once (inside a transaction: once it commits,
+   * so nothing reloads what is not yet there); resolves to the event's id.
    */
-  async publish(kind: ChangeEventKind, ref: string, manager?: EntityManager): Promise<string> {
-    const repository = manager ? manager.getRepository(ChangeEventEntity) : this.events;
-    const { identifiers } = await repository.insert({ kind, ref });
+  async publish(kind: ChangeEventKind, ref: string): Promise<string> {
+    const { identifiers } = await joined(this.events).insert({ kind, ref });
     const id = String(identifiers[0].id);
-    if (!manager) this.notify(kind, ref, id);
+    afterCommit(() => this.notify(kind, ref, id));
     return id;
   }
 

@@ -58,4 +58,5 @@ const SCOPE_DESCRIPTIONS: Record<string, string> = {
   'clients:manage': 'Manage OAuth clients',
   'models:manage': 'Upload, load, unload and delete model versions; set aliases',
   'usage:admin': "Read everyone's usage",
+  'audit:read': 'Read the audit log',
 };

@@ -7,6 +7,7 @@ export enum Scope {
   ClientsManage = 'clients:manage',
   ModelsManage = 'models:manage',
   UsageAdmin = 'usage:admin',
+  AuditRead = 'audit:read',
 }
 
 export const ALL_SCOPES: readonly Scope[] = Object.values(Scope);

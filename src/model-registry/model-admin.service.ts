@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { AuditLog, AuditRecord } from '../audit/audit-log.service';
 import { ChangeEventKind } from '../change-feed/change-event.entity';
 import { ChangeFeedService } from '../change-feed/change-feed.service';
 import { canAccessModel } from '../identity/model-access';
@@ -32,6 +33,7 @@ export class ModelAdminService {
     private readonly resolver: ModelResolver,
     private readonly catalog: ModelCatalogService,
     private readonly events: ChangeFeedService,
+    private readonly audit: AuditLog,
   ) {
     events.onChange((kind, ref, id) => {
       if (kind === 'model_loaded' || kind === 'model_unloaded') void this.applyAnnounced(kind, ref, BigInt(id));
@@ -79,6 +81,11 @@ export class ModelAdminService {
     const version = this.registry.newVersion(name, number);
     await version.adopt(session, body);
     this.registry.register(name, version);
+    await this.recorded({
+      action: 'model_version.uploaded',
+      target: { type: 'model_version', id: versionKey(name, number) },
+      changes: { sizeBytes: { after: body.length } },
+    });
     return this.catalog.versionDetail(this.registry.get(name)!, version);
   }
 
@@ -88,8 +95,10 @@ export class ModelAdminService {
     versionSegment: string,
   ): Promise<ModelVersionDto> {
     const version = this.find(principal, name, versionSegment);
+    const before = version.state;
     if (version.state !== 'READY') await this.registry.load(version);
     await this.announce('model_loaded', version);
+    await this.recordStateChange('model_version.loaded', version, before);
     return this.catalog.versionDetail(this.registry.get(name)!, version);
   }
 
@@ -99,14 +108,40 @@ export class ModelAdminService {
     versionSegment: string,
   ): Promise<ModelVersionDto> {
     const version = this.find(principal, name, versionSegment);
+    const before = version.state;
     await this.registry.unload(version);
     await this.announce('model_unloaded', version);
+    await this.recordStateChange('model_version.unloaded', version, before);
     return this.catalog.versionDetail(this.registry.get(name)!, version);
   }
 
   async deleteModelVersion(principal: Principal | undefined, name: string, versionSegment: string): Promise<void> {
     const version = this.find(principal, name, versionSegment);
     await this.registry.delete(version, () => this.repository.deleteVersion(name, version.version));
+    await this.recorded({
+      action: 'model_version.deleted',
+      target: { type: 'model_version', id: versionKey(name, version.version) },
+    });
+  }
+
+  /**
+   * The model store is files, not rows: a change there is done before its event is appended. If the
+   * append fails (the database is down), the change stands and the failure is logged with the event.
+   */
+  private async recorded(record: AuditRecord): Promise<void> {
+    try {
+      await this.audit.record(record);
+    } catch (error) {
+      this.logger.error({ err: error, audit: record }, `Recording audit event ${record.action} failed`);
+    }
+  }
+
+  private recordStateChange(action: string, version: ModelVersion, before: string): Promise<void> {
+    return this.recorded({
+      action,
+      target: { type: 'model_version', id: versionKey(version.model, version.version) },
+      changes: before === version.state ? undefined : { state: { before, after: version.state } },
+    });
   }
 
   /** Tells the other instances; done here first, so a retry after a failure repeats nothing harmful. */

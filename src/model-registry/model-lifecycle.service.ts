@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
+import { AuditLog, AuditRecord } from '../audit/audit-log.service';
 import { ChangeFeedService } from '../change-feed/change-feed.service';
 import { DomainError } from '../common/errors/domain.error';
 import { CommonErrorCode } from '../common/errors/error-codes';
@@ -18,11 +19,7 @@ import { ModelSummaryDto, ModelVersionDto } from './http/models.dto';
 const ALIAS = /^[a-z][a-z0-9_-]{0,31}$/;
 
 /** What an edit of config.json changed, for the audit log. */
-interface ConfigChange {
-  action: string;
-  target: { type: string; id: string };
-  changes: Record<string, { before?: unknown; after?: unknown }>;
-}
+type ConfigChange = Required<Pick<AuditRecord, 'action' | 'target' | 'changes'>>;
 
 /**
  * The model lifecycle in config.json: aliases and traffic splits, the shadow version, versions'
@@ -41,6 +38,7 @@ export class ModelLifecycleService {
     private readonly catalog: ModelCatalogService,
     private readonly events: ChangeFeedService,
     private readonly dataSource: DataSource,
+    private readonly audit: AuditLog,
   ) {
     events.onChange((kind, ref) => {
       if (kind === 'model_config') void this.registry.reloadConfig(ref);
@@ -68,7 +66,7 @@ export class ModelLifecycleService {
       config.aliases = { ...config.aliases, [alias]: target };
       return {
         action: 'alias.updated',
-        target: { type: 'model_alias', id: `${name}/${alias}` },
+        target: { type: 'alias', id: `${name}/${alias}` },
         changes: { version: { before: before ?? null, after: target } },
       };
     });
@@ -200,11 +198,11 @@ export class ModelLifecycleService {
     await withAdvisoryLock(this.dataSource, AdvisoryLock.ModelConfig, async () => {
       const config = await this.currentConfig(name);
       const record = change(config);
-      const id = await this.dataSource.transaction(async (manager: EntityManager) => {
-        const eventId = await this.events.publish('model_config', name, manager);
-        // The audit event of the change joins this transaction once src/audit lands:
-        // await this.audit.record(record, manager);
-        void record;
+      // The feed's event and the audit event commit together; the file is written last, so that a failed
+      // insert changes nothing (the feed's listeners, this instance's included, re-read it after the commit).
+      const id = await this.audit.transaction(async (manager) => {
+        const eventId = await this.events.publish('model_config', name);
+        await this.audit.record(record, manager);
         await this.repository.writeConfig(name, stripUndefined(config));
         return eventId;
       });

@@ -1,6 +1,7 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
+import { AuditModule } from '../audit/audit.module';
 import { ChangeFeedModule } from '../change-feed/change-feed.module';
 import { DocsService } from '../docs/docs.service';
 import { HealthRegistry } from '../health/health-registry';
@@ -20,7 +21,7 @@ import { ShadowStatsEntity } from './shadow/shadow-stats.entity';
 import { ShadowStatsRepository } from './shadow/shadow-stats.repository';
 
 @Module({
-  imports: [TerminusModule, ChangeFeedModule, TypeOrmModule.forFeature([ShadowStatsEntity])],
+  imports: [TerminusModule, ChangeFeedModule, AuditModule, TypeOrmModule.forFeature([ShadowStatsEntity])],
   controllers: [ModelAdminController, ModelLifecycleController],
   providers: [
     ModelMetrics,

@@ -30,6 +30,8 @@ export class ModelRegistry implements OnApplicationBootstrap, OnApplicationShutd
   private readonly pinnedUnloaded = new Set<string>();
   /** Versions deleted whose directory a scan may still have listed (see `delete`). */
   private readonly deleted = new Set<string>();
+  /** Versions uploaded since the current scan began (see scan). */
+  private readonly registeredDuringScan = new Set<ModelVersion>();
   private readonly listeners: (() => void)[] = [];
   private timer?: NodeJS.Timeout;
   private scanning?: Promise<void>;
@@ -136,6 +138,7 @@ export class ModelRegistry implements OnApplicationBootstrap, OnApplicationShutd
     entry.versions.set(version.version, version);
     this.pinnedUnloaded.delete(versionKey(name, version.version));
     this.deleted.delete(versionKey(name, version.version));
+    this.registeredDuringScan.add(version);
     this.notifyChange();
   }
 
@@ -171,6 +174,8 @@ export class ModelRegistry implements OnApplicationBootstrap, OnApplicationShutd
 
   private async scan(): Promise<void> {
     let changed = false;
+    // An upload registered while this scan runs may be missing from its listing: it is not "gone".
+    this.registeredDuringScan.clear();
     try {
       const found = await this.repository.scan();
       for (const deleted of [...this.deleted]) {
@@ -194,7 +199,7 @@ export class ModelRegistry implements OnApplicationBootstrap, OnApplicationShutd
       }
       for (const entry of [...this.models.values()]) {
         for (const version of [...entry.versions.values()]) {
-          if (!found.get(entry.name)?.includes(version.version)) {
+          if (!found.get(entry.name)?.includes(version.version) && !this.registeredDuringScan.has(version)) {
             this.logger.log(
               `${entry.name} v${version.version} left the repository; unloading after in-flight requests`,
             );

@@ -1,3 +1,4 @@
+import { joined } from '../database/transaction';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { ArrayContains, IsNull, Repository } from 'typeorm';
@@ -15,12 +16,13 @@ export class OAuthClientsRepository {
   ) {}
 
   insert(client: Partial<OAuthClientEntity>): Promise<OAuthClientEntity> {
-    return this.clients.save(this.clients.create(client));
+    const clients = joined(this.clients);
+    return clients.save(clients.create(client));
   }
 
   /** A client that has not been deleted. */
   findByClientId(clientId: string): Promise<OAuthClientEntity | null> {
-    return this.clients.findOne({ where: { clientId, deletedAt: IsNull() } });
+    return joined(this.clients).findOne({ where: { clientId, deletedAt: IsNull() } });
   }
 
   findForAuthentication(clientId: string): Promise<OAuthClientEntity | null> {
@@ -36,7 +38,7 @@ export class OAuthClientsRepository {
   }
 
   async update(clientId: string, changes: Partial<OAuthClientEntity>): Promise<void> {
-    await this.clients.update({ clientId }, changes);
+    await joined(this.clients).update({ clientId }, changes);
   }
 
   async hasActiveAdmin(): Promise<boolean> {

@@ -1,5 +1,6 @@
 import { limitsOf } from '../identity/limits';
 import { Injectable } from '@nestjs/common';
+import { AuditLog, changesBetween } from '../audit/audit-log.service';
 import { ChangeFeedService } from '../change-feed/change-feed.service';
 import { assertCanGrant } from '../identity/grants';
 import { Principal } from '../identity/principal';
@@ -25,22 +26,35 @@ export class OAuthClientsService {
   constructor(
     private readonly repository: OAuthClientsRepository,
     private readonly events: ChangeFeedService,
+    private readonly audit: AuditLog,
   ) {}
 
-  async createOAuthClient(issuer: Principal, dto: CreateOAuthClientDto): Promise<CreatedOAuthClientDto> {
+  async createOAuthClient(
+    issuer: Principal | undefined,
+    dto: CreateOAuthClientDto,
+    createdBy?: string,
+  ): Promise<CreatedOAuthClientDto> {
     const models = dto.models ?? ['*'];
     assertCanGrant(issuer, { scopes: dto.scopes, models });
     const clientSecret = newSecret();
-    const client = await this.repository.insert({
-      clientId: `mgc_${randomBase62(20)}`,
-      name: dto.name,
-      secretHash: sha256(clientSecret),
-      scopes: dto.scopes,
-      models,
-      rateLimitRpm: dto.rateLimit?.requestsPerMinute ?? null,
-      quotaPerMonth: dto.quota?.requestsPerMonth ?? null,
-      tokenTtlSeconds: dto.tokenTtlSeconds ?? null,
-      createdBy: issuer.id,
+    const client = await this.audit.transaction(async () => {
+      const created = await this.repository.insert({
+        clientId: `mgc_${randomBase62(20)}`,
+        name: dto.name,
+        secretHash: sha256(clientSecret),
+        scopes: dto.scopes,
+        models,
+        rateLimitRpm: dto.rateLimit?.requestsPerMinute ?? null,
+        quotaPerMonth: dto.quota?.requestsPerMonth ?? null,
+        tokenTtlSeconds: dto.tokenTtlSeconds ?? null,
+        createdBy: createdBy ?? issuer?.id ?? 'system',
+      });
+      await this.audit.record({
+        action: 'oauth_client.created',
+        target: { type: 'oauth_client', id: created.clientId },
+        changes: changesBetween({}, auditedFields(created)),
+      });
+      return created;
     });
     return { ...toOAuthClientDto(client), clientSecret };
   }
@@ -65,23 +79,34 @@ export class OAuthClientsService {
     if (dto.quota !== undefined) changes.quotaPerMonth = dto.quota?.requestsPerMonth ?? null;
     if (dto.tokenTtlSeconds !== undefined) changes.tokenTtlSeconds = dto.tokenTtlSeconds ?? null;
     if (dto.disabled !== undefined) changes.disabledAt = dto.disabled ? new Date() : null;
-    if (Object.keys(changes).length > 0) {
-      await this.repository.update(clientId, changes);
-      await this.events.publish('oauth_client', clientId);
+    const audited = changesBetween(auditedFields(client), auditedFields(changes));
+    if (Object.keys(audited).length > 0) {
+      await this.audit.transaction(async () => {
+        await this.repository.update(clientId, changes);
+        await this.events.publish('oauth_client', clientId);
+        await this.audit.record({
+          action: 'oauth_client.updated',
+          target: { type: 'oauth_client', id: clientId },
+          changes: audited,
+        });
+      });
     }
     return this.getOAuthClient(clientId);
   }
 
   /** Deletes the client: it can no longer get tokens and its outstanding tokens stop working. */
-  async deleteOAuthClient(issuer: Principal, clientId: string): Promise<void> {
+  async deleteOAuthClient(issuer: Principal | undefined, clientId: string): Promise<void> {
     const client = await this.find(clientId);
     assertCanGrant(issuer, client, client);
-    await this.repository.update(clientId, { deletedAt: new Date() });
-    await this.events.publish('oauth_client', clientId);
+    await this.audit.transaction(async () => {
+      await this.repository.update(clientId, { deletedAt: new Date() });
+      await this.events.publish('oauth_client', clientId);
+      await this.audit.record({ action: 'oauth_client.deleted', target: { type: 'oauth_client', id: clientId } });
+    });
   }
 
   async rotateClientSecret(
-    issuer: Principal,
+    issuer: Principal | undefined,
     clientId: string,
     dto: RotateClientSecretDto | undefined,
   ): Promise<CreatedOAuthClientDto> {
@@ -91,10 +116,19 @@ export class OAuthClientsService {
     const current = await this.repository.findForAuthentication(clientId);
     const clientSecret = newSecret();
     const grace = dto?.gracePeriodSeconds ?? 0;
-    await this.repository.update(clientId, {
-      secretHash: sha256(clientSecret),
-      previousSecretHash: grace > 0 ? current!.secretHash : null,
-      previousExpiresAt: grace > 0 ? new Date(Date.now() + grace * 1000) : null,
+    const previousExpiresAt = grace > 0 ? new Date(Date.now() + grace * 1000) : null;
+    await this.audit.transaction(async () => {
+      await this.repository.update(clientId, {
+        secretHash: sha256(clientSecret),
+        previousSecretHash: grace > 0 ? current!.secretHash : null,
+        previousExpiresAt,
+      });
+      await this.events.publish('oauth_client', clientId);
+      await this.audit.record({
+        action: 'oauth_client.secret_rotated',
+        target: { type: 'oauth_client', id: clientId },
+        changes: { previousSecretExpiresAt: { before: null, after: previousExpiresAt?.toISOString() ?? null } },
+      });
     });
     return { ...(await this.getOAuthClient(clientId)), clientSecret };
   }
@@ -121,4 +155,14 @@ function toOAuthClientDto(client: OAuthClientEntity): OAuthClientDto {
     createdAt: client.createdAt.toISOString(),
     updatedAt: client.updatedAt.toISOString(),
   };
+}
+
+/** The fields of a client an audit event shows (never its secret hashes). */
+function auditedFields(client: Partial<OAuthClientEntity>): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const field of ['name', 'scopes', 'models', 'rateLimitRpm', 'quotaPerMonth', 'tokenTtlSeconds'] as const) {
+    if (client[field] !== undefined) fields[field] = client[field];
+  }
+  if (client.disabledAt !== undefined) fields.disabled = client.disabledAt !== null;
+  return fields;
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { registerErrorFormat } from '../common/errors/error-format';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module';
 import { ChangeFeedModule } from '../change-feed/change-feed.module';
 import { ClientAuthenticator } from './client-authenticator';
 import { ClientDirectory } from './client-directory';
@@ -18,7 +19,11 @@ import { TokenService } from './token.service';
 import { WellKnownController } from './well-known.controller';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([OAuthClientEntity, SigningKeyEntity, RevokedTokenEntity]), ChangeFeedModule],
+  imports: [
+    TypeOrmModule.forFeature([OAuthClientEntity, SigningKeyEntity, RevokedTokenEntity]),
+    ChangeFeedModule,
+    AuditModule,
+  ],
   controllers: [OAuthController, WellKnownController, OAuthClientsController],
   providers: [
     OAuthClientsRepository,

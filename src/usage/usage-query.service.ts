@@ -1,3 +1,4 @@
+import { csvCell } from '../common/csv';
 import { Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { DomainError } from '../common/errors/domain.error';
@@ -133,10 +134,4 @@ function decodePosition(cursor?: string): EventPosition | undefined {
     (id) => id.length > 0 && id.length <= 128,
   ]);
   return { occurredAt, principalId, requestId };
-}
-
-function csvCell(value: string | number | null): string {
-  if (value === null || value === undefined) return '';
-  const text = String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

@@ -82,6 +82,7 @@ describe('Grants', () => {
       ['PUT', '/v1/admin/models/{name}/aliases/{alias}', 'models:manage', () => ({ version: 1 })],
       ['GET', '/v1/admin/usage', 'usage:admin', () => undefined],
       ['GET', '/v1/admin/usage/events', 'usage:admin', () => undefined],
+      ['GET', '/v1/admin/audit-events', 'audit:read', () => undefined],
     ];
 
     it('should have a row for every admin operation in the OpenAPI document', async () => {

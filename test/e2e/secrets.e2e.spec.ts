@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/common/secrets';
@@ -108,7 +108,7 @@ describe('Secrets', () => {
         const response = await fetch(`${server.url}/v1/admin/api-keys`, { headers: { 'x-api-key': key } });
         expect(response.status).toBe(200);
         const list = (await response.json()) as { items: { name: string; createdBy: string }[] };
-        expect(list.items).toContainEqual(expect.objectContaining({ name: 'ops', createdBy: 'cli' }));
+        expect(list.items).toContainEqual(expect.objectContaining({ name: 'ops', createdBy: `cli:${userInfo().username}` }));
       } finally {
         await server.stop();
       }
