@@ -371,4 +371,44 @@ describe('Model lifecycle: traffic splits, shadow traffic, deprecation', () => {
       expect((await post('/v1/models/iris/versions/2/predict', PREDICT)).status).toBe(200);
     });
   });
+  describe('audit', () => {
+    it('should record every lifecycle change with before and after', async () => {
+      const events = async (query: string) =>
+        (
+          (await adminCall('GET', `/v1/admin/audit-events?${query}&limit=100`)).body as unknown as {
+            items: { action: string; target: { type: string; id: string }; changes?: Record<string, unknown> }[];
+          }
+        ).items;
+      expect(
+        (await adminCall('PUT', '/v1/admin/models/iris/aliases/canary', { versions: { '1': 80, '2': 20 } })).status,
+      ).toBe(200);
+      const [alias] = await events('targetId=iris/canary');
+      expect(alias).toMatchObject({
+        action: 'alias.updated',
+        target: { type: 'alias', id: 'iris/canary' },
+        changes: { version: { after: { versions: { '1': 80, '2': 20 } } } },
+      });
+      expect((await adminCall('PUT', '/v1/admin/models/iris/shadow', { version: 2, percent: 5 })).status).toBe(200);
+      expect((await adminCall('DELETE', '/v1/admin/models/iris/shadow')).status).toBe(204);
+      const shadow = (await events('targetId=iris')).filter((event) => event.action === 'model.shadow_updated');
+      expect(shadow.slice(0, 2)).toEqual([
+        expect.objectContaining({ changes: { shadow: { before: { version: 2, percent: 5 }, after: null } } }),
+        expect.objectContaining({ changes: { shadow: { before: null, after: { version: 2, percent: 5 } } } }),
+      ]);
+      const at = '2030-01-01T00:00:00.000Z';
+      expect((await adminCall('PATCH', '/v1/admin/models/iris/versions/1', { deprecatedAt: at })).status).toBe(200);
+      expect((await adminCall('PATCH', '/v1/admin/models/iris/versions/1', { deprecatedAt: null })).status).toBe(200);
+      const [cleared, set] = (await events('targetId=iris/1')).filter(
+        (event) => event.action === 'model_version.updated',
+      );
+      expect(set.changes).toEqual({ deprecatedAt: { before: null, after: at } });
+      expect(cleared.changes).toEqual({ deprecatedAt: { before: at, after: null } });
+      // A refused change records nothing.
+      const before = (await events('targetId=iris/canary')).length;
+      expect((await adminCall('PUT', '/v1/admin/models/iris/aliases/canary', { versions: { '1': 1 } })).status).toBe(
+        400,
+      );
+      expect(await events('targetId=iris/canary')).toHaveLength(before);
+    });
+  });
 });
