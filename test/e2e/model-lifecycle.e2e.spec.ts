@@ -1,11 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ShadowRunner } from '../../src/model-registry/shadow/shadow-runner.service';
 import { UsageRecorder } from '../../src/usage/usage-recorder.service';
-import { eventually, issueApiKey } from '../support/credentials';
+import { createAdminKey, eventually, issueApiKey } from '../support/credentials';
 import { inferenceRequests, InferenceServer, startInferenceServer } from '../support/inference-server';
-import { TestApp } from '../support/test-app';
+import { copyModels } from '../support/models';
+import { startTestApp, TestApp } from '../support/test-app';
 
 const ROW = [5.9, 3.0, 5.1, 1.8];
 const PREDICT = { instances: [ROW] };
@@ -409,6 +410,50 @@ describe('Model lifecycle: traffic splits, shadow traffic, deprecation', () => {
         400,
       );
       expect(await events('targetId=iris/canary')).toHaveLength(before);
+    });
+  });
+
+  describe('a full shadow queue', () => {
+    it('should drop the shadow runs that do not fit, count them, and answer every caller', async () => {
+      const repository = copyModels();
+      mkdirSync(join(repository, 'mlp', '2'));
+      copyFileSync(join(repository, 'mlp', '1', 'model.onnx'), join(repository, 'mlp', '2', 'model.onnx'));
+      const small = await startTestApp({ MODEL_REPOSITORY: repository, SHADOW_QUEUE_SIZE: '1' });
+      try {
+        const key = await createAdminKey(small);
+        const put = (path: string, body: object) =>
+          fetch(`${small.url}${path}`, {
+            method: 'PUT',
+            headers: { 'content-type': 'application/json', 'x-api-key': key },
+            body: JSON.stringify(body),
+          });
+        expect((await put('/v1/admin/models/mlp/aliases/default', { version: 1 })).status).toBe(200);
+        expect((await put('/v1/admin/models/mlp/shadow', { version: 2, percent: 100 })).status).toBe(200);
+        const body = JSON.stringify({ instances: [Array.from({ length: 784 }, (_, i) => (i % 10) / 10)] });
+        const answers = await Promise.all(
+          Array.from({ length: 40 }, async () => {
+            const response = await fetch(`${small.url}/v1/models/mlp/predict`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', 'x-api-key': key },
+              body,
+            });
+            return { status: response.status, version: ((await response.json()) as Predicted).version };
+          }),
+        );
+        expect(answers.every((answer) => answer.status === 200 && answer.version === '1')).toBe(true);
+        await eventually(() => Promise.resolve(small.app.get(ShadowRunner).idle), 10_000);
+        const metrics = await (await fetch(`${small.url}/metrics`)).text();
+        const count = (pattern: RegExp) => Number(pattern.exec(metrics)?.[1] ?? 0);
+        const dropped = count(/^modelgate_shadow_dropped_total\{model="mlp"\} (\d+)/m);
+        const ran =
+          count(/^modelgate_shadow_runs_total\{model="mlp",outcome="ok"\} (\d+)/m) +
+          count(/^modelgate_shadow_runs_total\{model="mlp",outcome="error"\} (\d+)/m);
+        expect(dropped).toBeGreaterThan(0);
+        expect(ran).toBeGreaterThan(0);
+        expect(dropped + ran).toBe(40);
+      } finally {
+        await small.close();
+      }
     });
   });
 });
