@@ -82,12 +82,12 @@ export class DataPlane {
    * mirroring with the shadow's share: `run` then leaves the shadow job for after the response.
    */
   readyVersion(call: CallContext, principal: Principal, name: string, reference?: string): ModelVersion {
-    const version = this.resolver.version(principal, name, reference);
+    const entry = this.resolver.model(principal, name);
+    const version = this.resolver.versionIn(entry, principal, reference);
     call.model = version.model;
     call.version = String(version.version);
-    const entry = this.registry.get(name);
-    if (entry?.config.versions) call.versionHeaders = lifecycleOf(entry, version.version);
-    const shadow = entry?.config.shadow;
+    if (entry.config.versions) call.versionHeaders = lifecycleOf(entry, version.version);
+    const shadow = entry.config.shadow;
     if (shadow && reference === undefined && shadow.version !== version.version && Math.random() * 100 < shadow.percent)
       call.shadowVersion = shadow.version;
     if (version.state !== 'READY' || !version.signature) {

@@ -28,7 +28,12 @@ export class ModelResolver {
    * picks the caller's version by a hash of its id (sticky); without a principal, the heaviest version.
    */
   version(principal: Principal | undefined, name: string, reference?: string): ModelVersion {
-    const entry = this.model(principal, name);
+    return this.versionIn(this.model(principal, name), principal, reference);
+  }
+
+  /** `version` for a model already looked up (and checked against the principal's allow-list). */
+  versionIn(entry: ModelEntry, principal: Principal | undefined, reference?: string): ModelVersion {
+    const name = entry.name;
     const number = this.versionNumber(entry, reference, principal?.id);
     const version = number === undefined ? undefined : entry.versions.get(number);
     if (!version) {
