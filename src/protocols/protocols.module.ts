@@ -6,6 +6,8 @@ import { ModelRegistryModule } from '../model-registry/model-registry.module';
 import { contributeInferenceOperations } from './http/inference.docs';
 import { GrpcServer } from './grpc/grpc-server';
 import { InferenceRoutes } from './http/inference.routes';
+import { contributeUsageLiveOperation } from './live/usage-live.docs';
+import { UsageLiveRoutes } from './live/usage-live.routes';
 import { ModelsController } from './v1/models.controller';
 import { PredictService } from './v1/predict.service';
 import { OIP_ERROR_FORMAT } from './v2/oip-error-format';
@@ -21,7 +23,7 @@ import { OipService } from './v2/oip.service';
 @Module({
   imports: [DataPlaneModule, ModelRegistryModule],
   controllers: [ModelsController, OipController],
-  providers: [PredictService, OipService, InferenceRoutes, GrpcServer],
+  providers: [PredictService, OipService, InferenceRoutes, UsageLiveRoutes, GrpcServer],
 })
 export class ProtocolsModule implements OnModuleInit {
   constructor(private readonly docs: DocsService) {
@@ -30,5 +32,6 @@ export class ProtocolsModule implements OnModuleInit {
 
   onModuleInit(): void {
     this.docs.addContributor(contributeInferenceOperations);
+    this.docs.addContributor(contributeUsageLiveOperation);
   }
 }

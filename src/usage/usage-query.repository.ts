@@ -126,4 +126,33 @@ export class UsageQueryRepository {
     );
     return rows as unknown as UsageEvent[];
   }
+
+  /** Requests, errors and exact p95 latency per model version over [from, to): the live view's second. */
+  async liveWindow(from: Date, to: Date): Promise<LiveRow[]> {
+    const rows = await this.dataSource.query<
+      { model: string; version: string | null; requests: number; errors: number; p95: number | null }[]
+    >(
+      `SELECT model, model_version AS version, count(*)::int AS requests,
+              (count(*) FILTER (WHERE status >= 400))::int AS errors,
+              percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) AS p95
+       FROM usage_events WHERE occurred_at >= $1 AND occurred_at < $2 AND model IS NOT NULL
+       GROUP BY model, model_version ORDER BY model, model_version`,
+      [from, to],
+    );
+    return rows.map((row) => ({
+      model: row.model,
+      version: row.version,
+      requests: row.requests,
+      errors: row.errors,
+      p95LatencyMs: row.p95 === null ? null : Math.round(Number(row.p95) * 100) / 100,
+    }));
+  }
+}
+
+export interface LiveRow {
+  model: string;
+  version: string | null;
+  requests: number;
+  errors: number;
+  p95LatencyMs: number | null;
 }

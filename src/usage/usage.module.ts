@@ -5,6 +5,7 @@ import { Clock } from '../rate-limit/clock';
 import { UsageEventsRepository } from './usage-events.repository';
 import { UsageMaintenanceService } from './usage-maintenance.service';
 import { UsageQueryRepository } from './usage-query.repository';
+import { UsageLiveService } from './usage-live.service';
 import { UsageQueryService } from './usage-query.service';
 import { UsageRecorder } from './usage-recorder.service';
 import { UsageController } from './usage.controller';
@@ -22,9 +23,10 @@ const BACKLOG_WARNING = 10_000;
     UsageMaintenanceService,
     UsageQueryRepository,
     UsageQueryService,
+    UsageLiveService,
     Clock,
   ],
-  exports: [UsageRecorder, Clock],
+  exports: [UsageRecorder, UsageQueryService, UsageLiveService, Clock],
 })
 export class UsageModule implements OnModuleInit {
   constructor(

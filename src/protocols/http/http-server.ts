@@ -16,6 +16,7 @@ import { MetricsService } from '../../observability/metrics.service';
 import { UsageRecorder } from '../../usage/usage-recorder.service';
 import { registerInferenceHooks, runAfterResponse } from './inference-hooks';
 import { INFERENCE_PATHS, InferenceRoutes } from './inference.routes';
+import { UsageLiveRoutes } from '../live/usage-live.routes';
 import { INFERENCE_HEADER_LENGTH } from '../v2/oip-rest';
 import { registerUsageHook } from './usage-hook';
 
@@ -62,6 +63,7 @@ export function configureHttp(app: NestFastifyApplication, configuration: Config
   observeRequests(fastify, app.get(MetricsService));
   registerUsageHook(fastify, app.get(UsageRecorder));
   app.get(InferenceRoutes).register(fastify);
+  app.get(UsageLiveRoutes).register(fastify);
 }
 
 function configureFastify(fastify: FastifyInstance, configuration: Configuration): void {
