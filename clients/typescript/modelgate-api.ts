@@ -5811,6 +5811,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description The version was retired (past its sunsetAt): model_version_sunset. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description The body is over the limit. */
             413: {
                 headers: {
@@ -5985,6 +5994,15 @@ export interface operations {
                     "application/json": components["schemas"]["OipError"];
                 };
             };
+            /** @description The version was retired (past its sunsetAt): model_version_sunset. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
             /** @description The body is over the limit. */
             413: {
                 headers: {
@@ -6135,6 +6153,15 @@ export interface operations {
             };
             /** @description Unknown model */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The version was retired (past its sunsetAt): model_version_sunset. */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6316,6 +6343,15 @@ export interface operations {
                     "application/json": components["schemas"]["OipError"];
                 };
             };
+            /** @description The version was retired (past its sunsetAt): model_version_sunset. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
             /** @description The body is over the limit. */
             413: {
                 headers: {
@@ -6466,6 +6502,15 @@ export interface operations {
             };
             /** @description Unknown model */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The version was retired (past its sunsetAt): model_version_sunset. */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6640,6 +6685,15 @@ export interface operations {
             };
             /** @description Unknown model */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description The version was retired (past its sunsetAt): model_version_sunset. */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7573,6 +7627,15 @@ export interface operations {
             };
             /** @description Unknown model */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The version was retired (past its sunsetAt): model_version_sunset. */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8534,6 +8597,15 @@ export interface operations {
                     "application/json": components["schemas"]["OipError"];
                 };
             };
+            /** @description The version was retired (past its sunsetAt): model_version_sunset. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
             /** @description The body is over the limit. */
             413: {
                 headers: {
@@ -9460,6 +9532,15 @@ export interface operations {
             };
             /** @description Unknown model */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The version was retired (past its sunsetAt): model_version_sunset. */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10421,6 +10502,15 @@ export interface operations {
                     "application/json": components["schemas"]["OipError"];
                 };
             };
+            /** @description The version was retired (past its sunsetAt): model_version_sunset. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
             /** @description The body is over the limit. */
             413: {
                 headers: {
@@ -10560,6 +10650,15 @@ export interface operations {
             };
             /** @description Unknown model */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The version was retired (past its sunsetAt): model_version_sunset. */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10737,6 +10836,15 @@ export interface operations {
                     "application/json": components["schemas"]["OipError"];
                 };
             };
+            /** @description The version was retired (past its sunsetAt): model_version_sunset. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
             /** @description The body is over the limit. */
             413: {
                 headers: {
@@ -10876,6 +10984,15 @@ export interface operations {
             };
             /** @description Unknown model */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The version was retired (past its sunsetAt): model_version_sunset. */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11053,6 +11170,15 @@ export interface operations {
                     "application/json": components["schemas"]["OipError"];
                 };
             };
+            /** @description The version was retired (past its sunsetAt): model_version_sunset. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
             /** @description The body is over the limit. */
             413: {
                 headers: {
@@ -11206,6 +11332,15 @@ export interface operations {
             };
             /** @description Unknown model */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The version was retired (past its sunsetAt): model_version_sunset. */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11390,6 +11525,15 @@ export interface operations {
                     "application/json": components["schemas"]["OipError"];
                 };
             };
+            /** @description The version was retired (past its sunsetAt): model_version_sunset. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
             /** @description The body is over the limit. */
             413: {
                 headers: {
@@ -11543,6 +11687,15 @@ export interface operations {
             };
             /** @description Unknown model */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The version was retired (past its sunsetAt): model_version_sunset. */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11720,6 +11873,15 @@ export interface operations {
             };
             /** @description Unknown model */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description The version was retired (past its sunsetAt): model_version_sunset. */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -119,6 +119,7 @@ export class ModelDocsContributor {
         '400': { description: 'Invalid input (problem details name the input and the expected and received shape)' },
         '401': { description: 'Missing or invalid credentials' },
         '404': { description: 'Unknown model' },
+        '410': { description: 'The version was retired (past its sunsetAt): model_version_sunset.' },
         '503': { description: 'Model not ready or queue full (Retry-After)' },
         '504': { description: 'The model did not answer within INFERENCE_TIMEOUT_MS.' },
       },
@@ -198,6 +199,7 @@ export class ModelDocsContributor {
         },
         '400': { description: 'Invalid input: {"error": "..."}' },
         '404': { description: 'Unknown model' },
+        '410': { description: 'The version was retired (past its sunsetAt): model_version_sunset.' },
         '503': { description: 'Model not ready or queue full' },
         '504': { description: 'The model did not answer within INFERENCE_TIMEOUT_MS.' },
       },
@@ -214,7 +216,7 @@ const LIFECYCLE_HEADERS = {
   Link: { description: 'Includes `<...>; rel="sunset"`: where to read about the sunset.', schema: { type: 'string' } },
 };
 
-/** A deprecated version's operation: `deprecated`, its 200 with the deprecation headers, and its 410. */
+/** A deprecated version's operation: `deprecated`, and its 200 with the deprecation headers. */
 function marked<T extends { responses: Record<string, object> }>(
   operation: T,
   lifecycle: { deprecated: boolean },
@@ -226,7 +228,6 @@ function marked<T extends { responses: Record<string, object> }>(
     responses: {
       ...operation.responses,
       '200': { ...operation.responses['200'], headers: LIFECYCLE_HEADERS },
-      '410': { description: 'The version was retired (past its sunsetAt): model_version_sunset.' },
     },
   };
 }
