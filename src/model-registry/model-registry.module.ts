@@ -62,6 +62,7 @@ export class ModelRegistryModule implements OnModuleInit {
       );
     });
     this.docs.addContributor((document) => this.modelDocs.contribute(document));
+    this.modelDocs.onExpiry = () => this.docs.invalidate();
     this.registry.onChange(() => this.docs.invalidate());
   }
 }

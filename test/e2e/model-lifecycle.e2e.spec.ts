@@ -372,6 +372,21 @@ describe('Model lifecycle: traffic splits, shadow traffic, deprecation', () => {
       expect((await post('/v1/models/iris/versions/2/predict', PREDICT)).status).toBe(200);
     });
   });
+  describe('deprecation over time', () => {
+    it('should retire a version when its sunset passes, in answers and in the OpenAPI document', async () => {
+      const sunsetAt = new Date(Date.now() + 1500).toISOString();
+      expect((await adminCall('PATCH', '/v1/admin/models/iris/versions/2', { sunsetAt })).status).toBe(200);
+      const paths = async () =>
+        ((await (await fetch(`${server.url}/docs/openapi.json`)).json()) as { paths: Record<string, unknown> }).paths;
+      expect((await paths())['/v1/models/iris/versions/2/predict']).toBeDefined();
+      expect((await post('/v1/models/iris/versions/2/predict', PREDICT)).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      expect((await post('/v1/models/iris/versions/2/predict', PREDICT)).status).toBe(410);
+      expect((await paths())['/v1/models/iris/versions/2/predict']).toBeUndefined();
+      expect((await adminCall('PATCH', '/v1/admin/models/iris/versions/2', { sunsetAt: null })).status).toBe(200);
+    });
+  });
+
   describe('audit', () => {
     it('should record every lifecycle change with before and after', async () => {
       const events = async (query: string) =>

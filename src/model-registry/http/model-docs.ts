@@ -22,7 +22,12 @@ export class ModelDocsContributor {
     private readonly resolver: ModelResolver,
   ) {}
 
+  private expiry?: NodeJS.Timeout;
+  /** Called when a deprecation or sunset time passes: the document must be made again. */
+  onExpiry: () => void = () => undefined;
+
   contribute(document: OpenAPIObject): void {
+    this.scheduleExpiry();
     for (const entry of this.registry.list()) {
       const tag = `model: ${entry.name}`;
       let tagged = false;
@@ -63,6 +68,23 @@ export class ModelDocsContributor {
         };
       }
     }
+  }
+
+  /** The document marks deprecated and leaves out retired versions: it changes when such a time passes. */
+  private scheduleExpiry(): void {
+    clearTimeout(this.expiry);
+    const now = Date.now();
+    const times = this.registry
+      .list()
+      .flatMap((entry) => Object.values(entry.config.versions ?? {}))
+      .flatMap((lifecycle) => [lifecycle.deprecatedAt, lifecycle.sunsetAt])
+      .map((time) => (time ? Date.parse(time) : NaN))
+      .filter((time) => time > now);
+    if (times.length === 0) return;
+    // setTimeout takes at most 2^31-1 ms; a later time is scheduled again when this one fires.
+    const delay = Math.min(Math.min(...times) - now + 1, 2_147_000_000);
+    this.expiry = setTimeout(() => this.onExpiry(), delay);
+    this.expiry.unref();
   }
 
   private predictOperation(
