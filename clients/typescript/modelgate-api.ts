@@ -536,7 +536,8 @@ export interface paths {
         delete: operations["deleteModelVersion"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Set a version's deprecation and sunset times (null removes one). */
+        patch: operations["updateModelVersion"];
         trace?: never;
     };
     "/v1/admin/models/{name}/versions/{version}/load": {
@@ -580,7 +581,42 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
+        /** Point an alias at a version (`{"version"}`) or split its traffic by weight (`{"versions"}`). */
         put: operations["setModelAlias"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/models/{name}/shadow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getModelShadow"];
+        /** Mirror a share of the model's default-routed requests to a version, after the callers are answered. */
+        put: operations["setModelShadow"];
+        post?: never;
+        delete: operations["deleteModelShadow"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/models/{name}/shadow/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How the shadow version compared with the version that answered, over a time range (every instance's runs). */
+        get: operations["getShadowReport"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -625,6 +661,80 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/models/iris/versions/1/predict": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Predict with iris (version 1)
+         * @description Iris species from sepal and petal measurements (cm): sepal length, sepal width, petal length, petal width
+         */
+        post: operations["predict_iris_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/models/iris/versions/1/infer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open Inference Protocol infer on iris (version 1) */
+        post: operations["infer_iris_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models/iris/versions/2/predict": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Predict with iris (version 2)
+         * @description Iris species from sepal and petal measurements (cm): sepal length, sepal width, petal length, petal width
+         */
+        post: operations["predict_iris_v2"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/models/iris/versions/2/infer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open Inference Protocol infer on iris (version 2) */
+        post: operations["infer_iris_v2"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/models/mlp/predict": {
         parameters: {
             query?: never;
@@ -656,6 +766,43 @@ export interface paths {
         put?: never;
         /** Open Inference Protocol infer on mlp (default version) */
         post: operations["infer_mlp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models/mlp/versions/1/predict": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Predict with mlp (version 1)
+         * @description Benchmark MLP 784-1024-1024-10 with seeded random (He) weights: a compute load, not a trained model.
+         */
+        post: operations["predict_mlp_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/models/mlp/versions/1/infer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open Inference Protocol infer on mlp (version 1) */
+        post: operations["infer_mlp_v1"];
         delete?: never;
         options?: never;
         head?: never;
@@ -699,6 +846,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/models/normalize-text/versions/1/predict": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Predict with normalize-text (version 1)
+         * @description Lower-cases each string (ONNX StringNormalizer): a model with BYTES input and output.
+         */
+        post: operations["predict_normalize_text_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/models/normalize-text/versions/1/infer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open Inference Protocol infer on normalize-text (version 1) */
+        post: operations["infer_normalize_text_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/models/penguin-sex/predict": {
         parameters: {
             query?: never;
@@ -730,6 +914,43 @@ export interface paths {
         put?: never;
         /** Open Inference Protocol infer on penguin-sex (default version) */
         post: operations["infer_penguin_sex"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models/penguin-sex/versions/1/predict": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Predict with penguin-sex (version 1)
+         * @description Sex of a Palmer penguin from its measurements and species. Input columns: beak_length_mm, beak_depth_mm, flipper_length_mm, body_mass_g, species_adelie, species_chinstrap, species_gentoo
+         */
+        post: operations["predict_penguin_sex_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/models/penguin-sex/versions/1/infer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open Inference Protocol infer on penguin-sex (version 1) */
+        post: operations["infer_penguin_sex_v1"];
         delete?: never;
         options?: never;
         head?: never;
@@ -879,10 +1100,16 @@ export interface components {
             items: components["schemas"]["UsageBucketDto"][];
         };
         ModelSummaryDto: {
+            /** @description Aliases that split traffic: alias → version → weight (the weights sum to 100), e.g. {"canary": {"1": 90, "2": 10}}. */
+            trafficSplits?: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
             name: string;
             description: string | null;
             versions: string[];
-            /** @description Alias → version, e.g. {"stable": "1"}. */
+            /** @description Alias → version, e.g. {"stable": "1"}; for an alias that splits traffic, its heaviest version. */
             aliases: {
                 [key: string]: string;
             };
@@ -905,6 +1132,16 @@ export interface components {
             shape: number[];
         };
         ModelVersionDto: {
+            /**
+             * Format: date-time
+             * @description When the version is (or will be) deprecated: its responses then carry `Deprecation` (RFC 9745).
+             */
+            deprecatedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the version stops answering (410 `model_version_sunset` after it; `Sunset`, RFC 8594).
+             */
+            sunsetAt: string | null;
             version: string;
             /** @enum {string} */
             state: "READY" | "LOADING" | "UNAVAILABLE" | "FAILED";
@@ -920,10 +1157,16 @@ export interface components {
             error?: string;
         };
         ModelDetailDto: {
+            /** @description Aliases that split traffic: alias → version → weight (the weights sum to 100), e.g. {"canary": {"1": 90, "2": 10}}. */
+            trafficSplits?: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
             name: string;
             description: string | null;
             versions: string[];
-            /** @description Alias → version, e.g. {"stable": "1"}. */
+            /** @description Alias → version, e.g. {"stable": "1"}; for an alias that splits traffic, its heaviest version. */
             aliases: {
                 [key: string]: string;
             };
@@ -1156,7 +1399,58 @@ export interface components {
             expiresAt: string;
         };
         SetAliasDto: {
+            /** @description A version number (or, for `default`, another alias). Send this or `versions`. */
+            version?: number | string;
+            /**
+             * @description A traffic split: version → integer weight, the weights summing to 100, e.g. `{"1": 90, "2": 10}`.
+             *     Callers are routed by weight and keep their version while the weights stay the same.
+             * @example {
+             *       "1": 90,
+             *       "2": 10
+             *     }
+             */
+            versions?: {
+                [key: string]: number;
+            };
+        };
+        UpdateModelVersionDto: {
+            /**
+             * Format: date-time
+             * @description When the version is (or will be) deprecated, ISO 8601; null removes it.
+             */
+            deprecatedAt?: string | null;
+            /**
+             * Format: date-time
+             * @description When the version stops answering (410 after it), ISO 8601; null removes it.
+             */
+            sunsetAt?: string | null;
+        };
+        ShadowDto: {
+            model: string;
+            version: string;
+            percent: number;
+        };
+        SetShadowDto: {
+            /** @description The version that also runs the mirrored requests. */
             version: number | string;
+            /** @description The share of the model's default-routed requests mirrored, 1-100. */
+            percent: number;
+        };
+        ShadowReportDto: {
+            /** @description The share of rows whose top class matched (null for models without class labels). */
+            agreement: number | null;
+            /** @description Mean |primary - shadow| over the floating-point output elements (null when none were compared). */
+            meanAbsoluteDifference: number | null;
+            primaryP95LatencyMs: number | null;
+            shadowP95LatencyMs: number | null;
+            model: string;
+            /** @description The version that answered the callers; absent when several did over the range. */
+            primaryVersion?: string;
+            shadowVersion: string;
+            /** @description Requests mirrored to the shadow version. */
+            requests: number;
+            /** @description Shadow runs that failed. */
+            errors: number;
         };
         /** @description Exactly one of `inputs` or `instances` (the latter only for single-input models). */
         PredictRequestDto: {
@@ -1855,6 +2149,13 @@ export interface operations {
                 granularity?: "hour" | "day";
                 /** @description Comma-separated: principal, model, version, status, protocol (`http`, `grpc`). */
                 groupBy?: string;
+                /** @description Only this model's calls. */
+                model?: string;
+                /**
+                 * @description Only calls this version answered (with `model`), e.g. `groupBy=principal&model=iris&version=1`: who
+                 *     still calls a deprecated version.
+                 */
+                version?: string;
             };
             header?: never;
             path?: never;
@@ -2035,6 +2336,13 @@ export interface operations {
                 granularity?: "hour" | "day";
                 /** @description Comma-separated: principal, model, version, status, protocol (`http`, `grpc`). */
                 groupBy?: string;
+                /** @description Only this model's calls. */
+                model?: string;
+                /**
+                 * @description Only calls this version answered (with `model`), e.g. `groupBy=principal&model=iris&version=1`: who
+                 *     still calls a deprecated version.
+                 */
+                version?: string;
             };
             header?: never;
             path?: never;
@@ -4883,6 +5191,139 @@ export interface operations {
             };
         };
     };
+    updateModelVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateModelVersionDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersionDto"];
+                };
+            };
+            /** @description The request is invalid: a parameter, the body, a NUL byte or unpaired surrogate, nesting past 64 levels. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, unknown, expired or revoked credentials. */
+            401: {
+                headers: {
+                    /** @description The RFC 6750 (Bearer) or Basic challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Requires scope models:manage. With the session cookie, `csrf_failed` when a POST, PUT, PATCH or DELETE lacks the session's X-CSRF-Token. */
+            403: {
+                headers: {
+                    /** @description The RFC 6750 (Bearer) or Basic challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such resource, or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The model's config.json is not valid. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is over the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A path segment is longer than 100 characters. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is not of the media type this operation takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A rate limit or the monthly quota is used up (see Retry-After and RateLimit). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The request headers are too large. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not available now (the database is unreachable, the model is not ready or its queue is full); see Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     loadModelVersion: {
         parameters: {
             query?: never;
@@ -5151,6 +5592,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description The model's config.json is not valid. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description The body is over the limit. */
             413: {
                 headers: {
@@ -5171,6 +5621,453 @@ export interface operations {
             };
             /** @description The body is not of the media type this operation takes. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A rate limit or the monthly quota is used up (see Retry-After and RateLimit). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The request headers are too large. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not available now (the database is unreachable, the model is not ready or its queue is full); see Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    getModelShadow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShadowDto"];
+                };
+            };
+            /** @description The request is invalid: a parameter, the body, a NUL byte or unpaired surrogate, nesting past 64 levels. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, unknown, expired or revoked credentials. */
+            401: {
+                headers: {
+                    /** @description The RFC 6750 (Bearer) or Basic challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Requires scope models:manage. With the session cookie, `csrf_failed` when a POST, PUT, PATCH or DELETE lacks the session's X-CSRF-Token. */
+            403: {
+                headers: {
+                    /** @description The RFC 6750 (Bearer) or Basic challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such model, or it has no shadow version. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A path segment is longer than 100 characters. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A rate limit or the monthly quota is used up (see Retry-After and RateLimit). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The request headers are too large. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not available now (the database is unreachable, the model is not ready or its queue is full); see Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    setModelShadow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetShadowDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShadowDto"];
+                };
+            };
+            /** @description The request is invalid: a parameter, the body, a NUL byte or unpaired surrogate, nesting past 64 levels. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, unknown, expired or revoked credentials. */
+            401: {
+                headers: {
+                    /** @description The RFC 6750 (Bearer) or Basic challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Requires scope models:manage. With the session cookie, `csrf_failed` when a POST, PUT, PATCH or DELETE lacks the session's X-CSRF-Token. */
+            403: {
+                headers: {
+                    /** @description The RFC 6750 (Bearer) or Basic challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such resource, or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The model's config.json is not valid. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is over the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A path segment is longer than 100 characters. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is not of the media type this operation takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A rate limit or the monthly quota is used up (see Retry-After and RateLimit). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The request headers are too large. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not available now (the database is unreachable, the model is not ready or its queue is full); see Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    deleteModelShadow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid: a parameter, the body, a NUL byte or unpaired surrogate, nesting past 64 levels. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, unknown, expired or revoked credentials. */
+            401: {
+                headers: {
+                    /** @description The RFC 6750 (Bearer) or Basic challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Requires scope models:manage. With the session cookie, `csrf_failed` when a POST, PUT, PATCH or DELETE lacks the session's X-CSRF-Token. */
+            403: {
+                headers: {
+                    /** @description The RFC 6750 (Bearer) or Basic challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such model, or it has no shadow version. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The model's config.json is not valid. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A path segment is longer than 100 characters. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A rate limit or the monthly quota is used up (see Retry-After and RateLimit). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The request headers are too large. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not available now (the database is unreachable, the model is not ready or its queue is full); see Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    getShadowReport: {
+        parameters: {
+            query?: {
+                /** @description Start (inclusive, ISO 8601). Default: 24 hours before `to`. */
+                from?: string;
+                /** @description End (exclusive, ISO 8601). Default: now. */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShadowReportDto"];
+                };
+            };
+            /** @description The request is invalid: a parameter, the body, a NUL byte or unpaired surrogate, nesting past 64 levels. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, unknown, expired or revoked credentials. */
+            401: {
+                headers: {
+                    /** @description The RFC 6750 (Bearer) or Basic challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Requires scope models:manage. With the session cookie, `csrf_failed` when a POST, PUT, PATCH or DELETE lacks the session's X-CSRF-Token. */
+            403: {
+                headers: {
+                    /** @description The RFC 6750 (Bearer) or Basic challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such model, or no shadow version and no shadow figures. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A path segment is longer than 100 characters. */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5301,6 +6198,15 @@ export interface operations {
             };
             /** @description Unknown model */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The version was retired (past its sunsetAt): model_version_sunset. */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5475,6 +6381,713 @@ export interface operations {
             };
             /** @description Unknown model */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description The version was retired (past its sunsetAt): model_version_sunset. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description The body is over the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description The body is not of the media type this operation takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description A rate limit or the monthly quota is used up (see Retry-After and RateLimit). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description The request headers are too large. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description Model not ready or queue full */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description The model did not answer within INFERENCE_TIMEOUT_MS. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+        };
+    };
+    predict_iris_v1: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "inputs": {
+                 *         "input": [
+                 *           [
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5
+                 *           ]
+                 *         ]
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    inputs: {
+                        /** @description FP32 [-1,4] (-1 = any size) */
+                        input: number[][];
+                    };
+                } | {
+                    /** @description FP32 [-1,4] (-1 = any size) */
+                    instances: number[][];
+                };
+            };
+        };
+        responses: {
+            /** @description The model outputs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        model: string;
+                        version: string;
+                        outputs: {
+                            /** @description FP32 [-1,3] (-1 = any size) */
+                            probabilities: number[][];
+                            /** @description INT64 [-1] (-1 = any size) */
+                            label: number[];
+                        };
+                        predictions?: {
+                            label?: string;
+                            score?: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (problem details name the input and the expected and received shape) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    /** @description The RFC 6750 (Bearer) or Basic challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credential lacks a scope this operation needs, or the operation is beyond what it holds. */
+            403: {
+                headers: {
+                    /** @description The RFC 6750 (Bearer) or Basic challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unknown model */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The version was retired (past its sunsetAt): model_version_sunset. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is over the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is not of the media type this operation takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A rate limit or the monthly quota is used up (see Retry-After and RateLimit). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The request headers are too large. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Model not ready or queue full (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The model did not answer within INFERENCE_TIMEOUT_MS. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    infer_iris_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description With a binary body: the length in bytes of its JSON part (binary tensor data extension). */
+                "Inference-Header-Content-Length"?: number;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "example-1",
+                 *       "inputs": [
+                 *         {
+                 *           "name": "input",
+                 *           "shape": [
+                 *             1,
+                 *             4
+                 *           ],
+                 *           "datatype": "FP32",
+                 *           "data": [
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5
+                 *           ]
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    id?: string;
+                    inputs: {
+                        /** @enum {string} */
+                        name: "input";
+                        shape: number[];
+                        /** @enum {string} */
+                        datatype: "FP32";
+                        data: unknown[];
+                    }[];
+                    outputs?: {
+                        /** @enum {string} */
+                        name: "probabilities" | "label";
+                    }[];
+                };
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description The model outputs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        model_name?: string;
+                        model_version?: string;
+                        id?: string;
+                        outputs?: {
+                            /** @enum {string} */
+                            name: "probabilities" | "label";
+                            shape: number[];
+                            /** @enum {string} */
+                            datatype: "FP32" | "INT64";
+                            data: unknown[];
+                        }[];
+                    };
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Invalid input: {"error": "..."} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description Missing, malformed, unknown, expired or revoked credentials. */
+            401: {
+                headers: {
+                    /** @description The RFC 6750 (Bearer) or Basic challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description The credential lacks a scope this operation needs, or the operation is beyond what it holds. */
+            403: {
+                headers: {
+                    /** @description The RFC 6750 (Bearer) or Basic challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description Unknown model */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description The version was retired (past its sunsetAt): model_version_sunset. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description The body is over the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description The body is not of the media type this operation takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description A rate limit or the monthly quota is used up (see Retry-After and RateLimit). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description The request headers are too large. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description Model not ready or queue full */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description The model did not answer within INFERENCE_TIMEOUT_MS. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+        };
+    };
+    predict_iris_v2: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "inputs": {
+                 *         "input": [
+                 *           [
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5
+                 *           ]
+                 *         ]
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    inputs: {
+                        /** @description FP32 [-1,4] (-1 = any size) */
+                        input: number[][];
+                    };
+                } | {
+                    /** @description FP32 [-1,4] (-1 = any size) */
+                    instances: number[][];
+                };
+            };
+        };
+        responses: {
+            /** @description The model outputs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        model: string;
+                        version: string;
+                        outputs: {
+                            /** @description FP32 [-1,3] (-1 = any size) */
+                            probabilities: number[][];
+                            /** @description INT64 [-1] (-1 = any size) */
+                            label: number[];
+                        };
+                        predictions?: {
+                            label?: string;
+                            score?: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (problem details name the input and the expected and received shape) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    /** @description The RFC 6750 (Bearer) or Basic challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credential lacks a scope this operation needs, or the operation is beyond what it holds. */
+            403: {
+                headers: {
+                    /** @description The RFC 6750 (Bearer) or Basic challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unknown model */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The version was retired (past its sunsetAt): model_version_sunset. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is over the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is not of the media type this operation takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A rate limit or the monthly quota is used up (see Retry-After and RateLimit). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The request headers are too large. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Model not ready or queue full (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The model did not answer within INFERENCE_TIMEOUT_MS. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    infer_iris_v2: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description With a binary body: the length in bytes of its JSON part (binary tensor data extension). */
+                "Inference-Header-Content-Length"?: number;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "example-1",
+                 *       "inputs": [
+                 *         {
+                 *           "name": "input",
+                 *           "shape": [
+                 *             1,
+                 *             4
+                 *           ],
+                 *           "datatype": "FP32",
+                 *           "data": [
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5
+                 *           ]
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    id?: string;
+                    inputs: {
+                        /** @enum {string} */
+                        name: "input";
+                        shape: number[];
+                        /** @enum {string} */
+                        datatype: "FP32";
+                        data: unknown[];
+                    }[];
+                    outputs?: {
+                        /** @enum {string} */
+                        name: "probabilities" | "label";
+                    }[];
+                };
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description The model outputs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        model_name?: string;
+                        model_version?: string;
+                        id?: string;
+                        outputs?: {
+                            /** @enum {string} */
+                            name: "probabilities" | "label";
+                            shape: number[];
+                            /** @enum {string} */
+                            datatype: "FP32" | "INT64";
+                            data: unknown[];
+                        }[];
+                    };
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Invalid input: {"error": "..."} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description Missing, malformed, unknown, expired or revoked credentials. */
+            401: {
+                headers: {
+                    /** @description The RFC 6750 (Bearer) or Basic challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description The credential lacks a scope this operation needs, or the operation is beyond what it holds. */
+            403: {
+                headers: {
+                    /** @description The RFC 6750 (Bearer) or Basic challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description Unknown model */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description The version was retired (past its sunsetAt): model_version_sunset. */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6408,6 +8021,15 @@ export interface operations {
             };
             /** @description Unknown model */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The version was retired (past its sunsetAt): model_version_sunset. */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7369,6 +8991,1920 @@ export interface operations {
                     "application/json": components["schemas"]["OipError"];
                 };
             };
+            /** @description The version was retired (past its sunsetAt): model_version_sunset. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description The body is over the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description The body is not of the media type this operation takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description A rate limit or the monthly quota is used up (see Retry-After and RateLimit). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description The request headers are too large. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description Model not ready or queue full */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description The model did not answer within INFERENCE_TIMEOUT_MS. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+        };
+    };
+    predict_mlp_v1: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "inputs": {
+                 *         "input": [
+                 *           [
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5
+                 *           ]
+                 *         ]
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    inputs: {
+                        /** @description FP32 [-1,784] (-1 = any size) */
+                        input: number[][];
+                    };
+                } | {
+                    /** @description FP32 [-1,784] (-1 = any size) */
+                    instances: number[][];
+                };
+            };
+        };
+        responses: {
+            /** @description The model outputs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        model: string;
+                        version: string;
+                        outputs: {
+                            /** @description FP32 [-1,10] (-1 = any size) */
+                            probabilities: number[][];
+                            /** @description INT64 [-1] (-1 = any size) */
+                            label: number[];
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input (problem details name the input and the expected and received shape) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    /** @description The RFC 6750 (Bearer) or Basic challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credential lacks a scope this operation needs, or the operation is beyond what it holds. */
+            403: {
+                headers: {
+                    /** @description The RFC 6750 (Bearer) or Basic challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unknown model */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The version was retired (past its sunsetAt): model_version_sunset. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is over the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is not of the media type this operation takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A rate limit or the monthly quota is used up (see Retry-After and RateLimit). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The request headers are too large. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Model not ready or queue full (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The model did not answer within INFERENCE_TIMEOUT_MS. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    infer_mlp_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description With a binary body: the length in bytes of its JSON part (binary tensor data extension). */
+                "Inference-Header-Content-Length"?: number;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "example-1",
+                 *       "inputs": [
+                 *         {
+                 *           "name": "input",
+                 *           "shape": [
+                 *             1,
+                 *             784
+                 *           ],
+                 *           "datatype": "FP32",
+                 *           "data": [
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5
+                 *           ]
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    id?: string;
+                    inputs: {
+                        /** @enum {string} */
+                        name: "input";
+                        shape: number[];
+                        /** @enum {string} */
+                        datatype: "FP32";
+                        data: unknown[];
+                    }[];
+                    outputs?: {
+                        /** @enum {string} */
+                        name: "probabilities" | "label";
+                    }[];
+                };
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description The model outputs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        model_name?: string;
+                        model_version?: string;
+                        id?: string;
+                        outputs?: {
+                            /** @enum {string} */
+                            name: "probabilities" | "label";
+                            shape: number[];
+                            /** @enum {string} */
+                            datatype: "FP32" | "INT64";
+                            data: unknown[];
+                        }[];
+                    };
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Invalid input: {"error": "..."} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description Missing, malformed, unknown, expired or revoked credentials. */
+            401: {
+                headers: {
+                    /** @description The RFC 6750 (Bearer) or Basic challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description The credential lacks a scope this operation needs, or the operation is beyond what it holds. */
+            403: {
+                headers: {
+                    /** @description The RFC 6750 (Bearer) or Basic challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description Unknown model */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description The version was retired (past its sunsetAt): model_version_sunset. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
             /** @description The body is over the limit. */
             413: {
                 headers: {
@@ -7508,6 +11044,15 @@ export interface operations {
             };
             /** @description Unknown model */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The version was retired (past its sunsetAt): model_version_sunset. */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7685,6 +11230,349 @@ export interface operations {
                     "application/json": components["schemas"]["OipError"];
                 };
             };
+            /** @description The version was retired (past its sunsetAt): model_version_sunset. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description The body is over the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description The body is not of the media type this operation takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description A rate limit or the monthly quota is used up (see Retry-After and RateLimit). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description The request headers are too large. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description Model not ready or queue full */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description The model did not answer within INFERENCE_TIMEOUT_MS. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+        };
+    };
+    predict_normalize_text_v1: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "inputs": {
+                 *         "text": [
+                 *           "Hello"
+                 *         ]
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    inputs: {
+                        /** @description BYTES [-1] (-1 = any size) */
+                        text: string[];
+                    };
+                } | {
+                    /** @description BYTES [-1] (-1 = any size) */
+                    instances: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description The model outputs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        model: string;
+                        version: string;
+                        outputs: {
+                            /** @description BYTES [-1] (-1 = any size) */
+                            normalized: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input (problem details name the input and the expected and received shape) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    /** @description The RFC 6750 (Bearer) or Basic challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credential lacks a scope this operation needs, or the operation is beyond what it holds. */
+            403: {
+                headers: {
+                    /** @description The RFC 6750 (Bearer) or Basic challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unknown model */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The version was retired (past its sunsetAt): model_version_sunset. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is over the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is not of the media type this operation takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A rate limit or the monthly quota is used up (see Retry-After and RateLimit). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The request headers are too large. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Model not ready or queue full (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The model did not answer within INFERENCE_TIMEOUT_MS. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    infer_normalize_text_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description With a binary body: the length in bytes of its JSON part (binary tensor data extension). */
+                "Inference-Header-Content-Length"?: number;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "example-1",
+                 *       "inputs": [
+                 *         {
+                 *           "name": "text",
+                 *           "shape": [
+                 *             1
+                 *           ],
+                 *           "datatype": "BYTES",
+                 *           "data": [
+                 *             "Hello"
+                 *           ]
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    id?: string;
+                    inputs: {
+                        /** @enum {string} */
+                        name: "text";
+                        shape: number[];
+                        /** @enum {string} */
+                        datatype: "BYTES";
+                        data: unknown[];
+                    }[];
+                    outputs?: {
+                        /** @enum {string} */
+                        name: "normalized";
+                    }[];
+                };
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description The model outputs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        model_name?: string;
+                        model_version?: string;
+                        id?: string;
+                        outputs?: {
+                            /** @enum {string} */
+                            name: "normalized";
+                            shape: number[];
+                            /** @enum {string} */
+                            datatype: "BYTES";
+                            data: unknown[];
+                        }[];
+                    };
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Invalid input: {"error": "..."} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description Missing, malformed, unknown, expired or revoked credentials. */
+            401: {
+                headers: {
+                    /** @description The RFC 6750 (Bearer) or Basic challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description The credential lacks a scope this operation needs, or the operation is beyond what it holds. */
+            403: {
+                headers: {
+                    /** @description The RFC 6750 (Bearer) or Basic challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description Unknown model */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description The version was retired (past its sunsetAt): model_version_sunset. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
             /** @description The body is over the limit. */
             413: {
                 headers: {
@@ -7838,6 +11726,15 @@ export interface operations {
             };
             /** @description Unknown model */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The version was retired (past its sunsetAt): model_version_sunset. */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8022,6 +11919,370 @@ export interface operations {
                     "application/json": components["schemas"]["OipError"];
                 };
             };
+            /** @description The version was retired (past its sunsetAt): model_version_sunset. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description The body is over the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description The body is not of the media type this operation takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description A rate limit or the monthly quota is used up (see Retry-After and RateLimit). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description The request headers are too large. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description Model not ready or queue full */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description The model did not answer within INFERENCE_TIMEOUT_MS. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+        };
+    };
+    predict_penguin_sex_v1: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "inputs": {
+                 *         "input": [
+                 *           [
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5
+                 *           ]
+                 *         ]
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    inputs: {
+                        /** @description FP32 [-1,7] (-1 = any size) */
+                        input: number[][];
+                    };
+                } | {
+                    /** @description FP32 [-1,7] (-1 = any size) */
+                    instances: number[][];
+                };
+            };
+        };
+        responses: {
+            /** @description The model outputs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        model: string;
+                        version: string;
+                        outputs: {
+                            /** @description FP32 [-1,2] (-1 = any size) */
+                            probabilities: number[][];
+                            /** @description INT64 [-1] (-1 = any size) */
+                            label: number[];
+                        };
+                        predictions?: {
+                            label?: string;
+                            score?: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (problem details name the input and the expected and received shape) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    /** @description The RFC 6750 (Bearer) or Basic challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The credential lacks a scope this operation needs, or the operation is beyond what it holds. */
+            403: {
+                headers: {
+                    /** @description The RFC 6750 (Bearer) or Basic challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unknown model */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The version was retired (past its sunsetAt): model_version_sunset. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is over the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is not of the media type this operation takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A rate limit or the monthly quota is used up (see Retry-After and RateLimit). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The request headers are too large. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Model not ready or queue full (Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The model did not answer within INFERENCE_TIMEOUT_MS. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    infer_penguin_sex_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description With a binary body: the length in bytes of its JSON part (binary tensor data extension). */
+                "Inference-Header-Content-Length"?: number;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "example-1",
+                 *       "inputs": [
+                 *         {
+                 *           "name": "input",
+                 *           "shape": [
+                 *             1,
+                 *             7
+                 *           ],
+                 *           "datatype": "FP32",
+                 *           "data": [
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5,
+                 *             0.5
+                 *           ]
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    id?: string;
+                    inputs: {
+                        /** @enum {string} */
+                        name: "input";
+                        shape: number[];
+                        /** @enum {string} */
+                        datatype: "FP32";
+                        data: unknown[];
+                    }[];
+                    outputs?: {
+                        /** @enum {string} */
+                        name: "probabilities" | "label";
+                    }[];
+                };
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description The model outputs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        model_name?: string;
+                        model_version?: string;
+                        id?: string;
+                        outputs?: {
+                            /** @enum {string} */
+                            name: "probabilities" | "label";
+                            shape: number[];
+                            /** @enum {string} */
+                            datatype: "FP32" | "INT64";
+                            data: unknown[];
+                        }[];
+                    };
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Invalid input: {"error": "..."} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description Missing, malformed, unknown, expired or revoked credentials. */
+            401: {
+                headers: {
+                    /** @description The RFC 6750 (Bearer) or Basic challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description The credential lacks a scope this operation needs, or the operation is beyond what it holds. */
+            403: {
+                headers: {
+                    /** @description The RFC 6750 (Bearer) or Basic challenge. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description Unknown model */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description The version was retired (past its sunsetAt): model_version_sunset. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
             /** @description The body is over the limit. */
             413: {
                 headers: {
@@ -8140,6 +12401,15 @@ export interface operations {
             };
             /** @description No such model or version, or the caller may not see it. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The version was retired (its sunsetAt has passed): code model_version_sunset. */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8276,6 +12546,15 @@ export interface operations {
             };
             /** @description No such model or version, or the caller may not see it. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The version was retired (its sunsetAt has passed): code model_version_sunset. */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8422,6 +12701,15 @@ export interface operations {
                     "application/json": components["schemas"]["OipError"];
                 };
             };
+            /** @description The version was retired (its sunsetAt has passed): code model_version_sunset. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
             /** @description The body is over the limit. */
             413: {
                 headers: {
@@ -8556,6 +12844,15 @@ export interface operations {
             };
             /** @description No such model or version, or the caller may not see it. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OipError"];
+                };
+            };
+            /** @description The version was retired (its sunsetAt has passed): code model_version_sunset. */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -16,6 +16,12 @@ export interface CallContext {
   batchItems?: number;
   /** The stable error code of a failed request (`model_not_found`, `rate_limited`, ...). */
   errorCode?: string;
+  /** The answering version's deprecation headers (RFC 9745 `Deprecation`, RFC 8594 `Sunset` and its `Link`). */
+  versionHeaders?: { deprecation?: string; sunset?: string; link?: string };
+  /** The shadow version this call is mirrored to (picked with the shadow's share of default-routed calls). */
+  shadowVersion?: number;
+  /** A shadow run to hand over once the caller's response is sent (the adapter calls it then). */
+  afterResponse?: () => void;
 }
 
 declare module 'fastify' {

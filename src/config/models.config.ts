@@ -48,6 +48,22 @@ export class ModelsEnv {
   @Min(0)
   @Max(64)
   MODEL_WORKER_THREADS = 1;
+
+  /**
+   * Shadow runs waiting per process (PUT /v1/admin/models/{name}/shadow); a mirrored request that finds
+   * the queue full is dropped and counted (modelgate_shadow_dropped_total).
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  SHADOW_QUEUE_SIZE = 64;
+
+  /** How often each process writes its shadow comparison figures to the database. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  SHADOW_FLUSH_INTERVAL_MS = 2000;
 }
 
 export interface ModelsConfig {
@@ -58,6 +74,8 @@ export interface ModelsConfig {
   intraOpThreads: number;
   workerThreads: number;
   inferenceTimeoutMs: number;
+  shadowQueueSize: number;
+  shadowFlushIntervalMs: number;
 }
 
 export function toModelsConfig(env: ModelsEnv): ModelsConfig {
@@ -69,5 +87,7 @@ export function toModelsConfig(env: ModelsEnv): ModelsConfig {
     intraOpThreads: env.ORT_INTRA_OP_THREADS,
     workerThreads: env.MODEL_WORKER_THREADS,
     inferenceTimeoutMs: env.INFERENCE_TIMEOUT_MS,
+    shadowQueueSize: env.SHADOW_QUEUE_SIZE,
+    shadowFlushIntervalMs: env.SHADOW_FLUSH_INTERVAL_MS,
   };
 }

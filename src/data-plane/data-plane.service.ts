@@ -14,6 +14,8 @@ import { ModelResolver } from '../model-registry/model-resolver';
 import { ModelVersion, RunResult } from '../model-registry/runtime/model-version';
 import { ModelErrorCode } from '../model-registry/model.errors';
 import { TensorSpec } from '../model-registry/runtime/signature';
+import { ShadowRunner } from '../model-registry/shadow/shadow-runner.service';
+import { lifecycleOf } from '../model-registry/version-lifecycle';
 
 const NOT_READY_RETRY_SECONDS = 5;
 
@@ -33,6 +35,7 @@ export class DataPlane {
     private readonly resolver: ModelResolver,
     private readonly registry: ModelRegistry,
     private readonly config: ConfigService<Configuration, true>,
+    private readonly shadows: ShadowRunner,
   ) {}
 
   /**
@@ -76,11 +79,20 @@ export class DataPlane {
     return this.config.get('models', { infer: true }).maxTensorElements;
   }
 
-  /** The version to run, READY, with the call's usage context naming it. */
+  /**
+   * The version to run, READY, with the call's usage context naming it and carrying its deprecation
+   * headers (410 after its sunset). A default-routed call of a model with a shadow is picked for
+   * mirroring with the shadow's share: `run` then leaves the shadow job for after the response.
+   */
   readyVersion(call: CallContext, principal: Principal, name: string, reference?: string): ModelVersion {
-    const version = this.resolver.version(principal, name, reference);
+    const entry = this.resolver.model(principal, name);
+    const version = this.resolver.versionIn(entry, principal, reference);
     call.model = version.model;
     call.version = String(version.version);
+    if (entry.config.versions) call.versionHeaders = lifecycleOf(entry, version.version);
+    const shadow = entry.config.shadow;
+    if (shadow && reference === undefined && shadow.version !== version.version && Math.random() * 100 < shadow.percent)
+      call.shadowVersion = shadow.version;
     if (version.state !== 'READY' || !version.signature) {
       throw new DomainError(
         ModelErrorCode.ModelNotReady,
@@ -119,13 +131,36 @@ export class DataPlane {
     outputNames?: string[],
   ): Promise<RunResult> {
     if (version.batchable) assertSameBatch(feeds);
+    // A mirrored call keeps a copy of its inputs: a run in a worker thread takes the buffers it is given.
+    const shadowFeeds = call.shadowVersion === undefined ? undefined : copyTensors(feeds);
     const result = await version.run(feeds, outputNames);
     call.queueMs = result.queueMs;
     call.inferMs = result.inferMs;
     call.cached = result.cached;
     call.batchItems = rowsOf(feeds);
+    const shadowVersion = call.shadowVersion;
+    if (shadowVersion !== undefined && shadowFeeds) {
+      const job = {
+        model: version.model,
+        primaryVersion: version.version,
+        shadowVersion,
+        feeds: shadowFeeds,
+        outputNames,
+        primaryOutputs: result.outputs,
+        primaryMs: result.queueMs + result.inferMs,
+      };
+      call.afterResponse = () => this.shadows.submit(job);
+    }
     return result;
   }
+}
+
+function copyTensors(feeds: Record<string, Tensor>): Record<string, Tensor> {
+  const copies: Record<string, Tensor> = {};
+  for (const [name, tensor] of Object.entries(feeds)) {
+    copies[name] = new Tensor(tensor.type, (tensor.data as Float32Array).slice(), tensor.dims);
+  }
+  return copies;
 }
 
 /** Inputs of one request must agree on the batch (first) dimension. */

@@ -6,6 +6,7 @@ export enum AdvisoryLock {
   BootstrapAdmin = 72_351_902,
   SigningKeyCreation = 72_351_903,
   UsagePartitions = 72_351_904,
+  ModelConfig = 72_351_905,
 }
 
 /**

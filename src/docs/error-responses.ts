@@ -17,6 +17,7 @@ const DESCRIPTIONS: Record<string, string> = {
   '403': 'The credential lacks a scope this operation needs, or the operation is beyond what it holds.',
   '404': 'No such resource, or the caller may not see it.',
   '409': 'The resource is in a state that does not allow this.',
+  '410': 'The model version was retired (past its sunsetAt).',
   '413': 'The body is over the limit.',
   '414': 'A path segment is longer than 100 characters.',
   '415': 'The body is not of the media type this operation takes.',

@@ -7,7 +7,6 @@ import { Principal } from '../identity/principal';
 import { ModelSession, openSession } from './runtime/model-session';
 import { DomainError } from '../common/errors/domain.error';
 import { CommonErrorCode } from '../common/errors/error-codes';
-import { isVersionNumber } from './store/model-config';
 import { ModelCatalogService } from './model-catalog.service';
 import { assertModelName, assertVersionNumber } from './store/model-names';
 import { ModelRegistry, parseVersionKey, versionKey } from './model-registry.service';
@@ -15,13 +14,11 @@ import { ModelRepository } from './store/model-store';
 import { ModelResolver } from './model-resolver';
 import { describeOrtError, ModelVersion } from './runtime/model-version';
 import { ModelErrorCode } from './model.errors';
-import { ModelSummaryDto, ModelVersionDto } from './http/models.dto';
-
-const ALIAS = /^[a-z][a-z0-9_-]{0,31}$/;
+import { ModelVersionDto } from './http/models.dto';
 
 /**
- * Uploads, loads, unloads and deletes versions, and points aliases (API: /v1/admin/models). Uploads,
- * deletions and aliases change the repository, which every instance re-scans; loads and unloads change
+ * Uploads, loads, unloads and deletes versions (API: /v1/admin/models; aliases, splits, shadows and
+ * deprecations: ModelLifecycleService). Uploads and deletions change the repository, which every instance re-scans; loads and unloads change
  * running state, so they go out on the change feed and every instance (every worker process) applies them.
  */
 @Injectable()
@@ -127,42 +124,6 @@ export class ModelAdminService {
     });
   }
 
-  /** Points an alias (or `default`) at a version, in the model's config.json. */
-  async setModelAlias(
-    principal: Principal | undefined,
-    name: string,
-    alias: string,
-    target: unknown,
-  ): Promise<ModelSummaryDto> {
-    const entry = this.resolver.model(principal, name);
-    if (!ALIAS.test(alias) || alias === 'latest') {
-      throw new DomainError(CommonErrorCode.ValidationFailed, `"${alias.slice(0, 40)}" is not a valid alias name.`);
-    }
-    const pointsAtAlias =
-      alias === 'default' &&
-      typeof target === 'string' &&
-      target !== 'default' &&
-      entry.config.aliases?.[target] !== undefined;
-    const version = typeof target === 'string' && /^[1-9]\d*$/.test(target) ? Number(target) : target;
-    if (!pointsAtAlias && !(isVersionNumber(version) && entry.versions.has(version))) {
-      throw new DomainError(ModelErrorCode.VersionNotFound, `Model ${name} has no version ${String(target)}.`);
-    }
-    const config = {
-      ...entry.config,
-      aliases: { ...entry.config.aliases, [alias]: pointsAtAlias ? target : (version as number) },
-    };
-    await this.repository.writeConfig(name, stripUndefined(config));
-    const before = entry.config.aliases?.[alias] ?? null;
-    entry.config = config;
-    this.registry.notifyChange();
-    await this.recorded({
-      action: 'alias.updated',
-      target: { type: 'alias', id: `${name}/${alias}` },
-      changes: { version: { before, after: config.aliases[alias] } },
-    });
-    return this.catalog.summary(entry);
-  }
-
   /**
    * The model store is files, not rows: a change there is done before its event is appended. If the
    * append fails (the database is down), the change stands and the failure is logged with the event.
@@ -228,8 +189,4 @@ function versionExists(name: string, version: number): DomainError {
     ModelErrorCode.VersionExists,
     `Model ${name} already has version ${version}; versions are immutable.`,
   );
-}
-
-function stripUndefined(value: object): object {
-  return JSON.parse(JSON.stringify(value)) as object;
 }

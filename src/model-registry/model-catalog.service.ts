@@ -35,22 +35,21 @@ export class ModelCatalogService {
 
   summary(entry: ModelEntry): ModelSummaryDto {
     const defaultVersion = this.resolver.defaultVersion(entry);
-    const aliases = Object.fromEntries(
-      Object.keys(entry.config.aliases ?? {})
-        .filter((alias) => alias !== 'default')
-        .map((alias) => {
-          try {
-            return [alias, String(this.resolver.version(undefined, entry.name, alias).version)];
-          } catch {
-            return [alias, String(entry.config.aliases![alias])];
-          }
-        }),
-    );
+    const aliases: Record<string, string> = {};
+    const trafficSplits: Record<string, Record<string, number>> = {};
+    for (const [alias, target] of Object.entries(entry.config.aliases ?? {})) {
+      if (typeof target === 'object') trafficSplits[alias] = { ...target.versions };
+      if (alias === 'default') continue;
+      const version = this.resolver.aliasVersion(entry, alias);
+      if (version !== undefined) aliases[alias] = String(version);
+      else if (typeof target !== 'object') aliases[alias] = String(target);
+    }
     return {
       name: entry.name,
       description: entry.config.description ?? null,
       versions: this.sortedVersions(entry).map((version) => String(version.version)),
       aliases,
+      ...(Object.keys(trafficSplits).length > 0 ? { trafficSplits } : {}),
       defaultVersion: defaultVersion === undefined ? null : String(defaultVersion),
       ready: defaultVersion !== undefined && entry.versions.get(defaultVersion)?.state === 'READY',
     };
@@ -67,6 +66,8 @@ export class ModelCatalogService {
       sha256: version.sha256 || null,
       sizeBytes: version.sizeBytes || null,
       ...(version.error ? { error: version.error } : {}),
+      deprecatedAt: entry.config.versions?.[version.version]?.deprecatedAt ?? null,
+      sunsetAt: entry.config.versions?.[version.version]?.sunsetAt ?? null,
     };
   }
 

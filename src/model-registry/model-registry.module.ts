@@ -1,4 +1,5 @@
 import { Module, OnModuleInit } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 import { AuditModule } from '../audit/audit.module';
 import { ChangeFeedModule } from '../change-feed/change-feed.module';
@@ -12,10 +13,16 @@ import { ModelMetrics } from './runtime/model-metrics';
 import { ModelRegistry } from './model-registry.service';
 import { ModelRepository } from './store/model-store';
 import { ModelResolver } from './model-resolver';
+import { ModelLifecycleController } from './http/model-lifecycle.controller';
+import { ModelLifecycleService } from './model-lifecycle.service';
+import { ShadowReportService } from './shadow-report.service';
+import { ShadowRunner } from './shadow/shadow-runner.service';
+import { ShadowStatsEntity } from './shadow/shadow-stats.entity';
+import { ShadowStatsRepository } from './shadow/shadow-stats.repository';
 
 @Module({
-  imports: [TerminusModule, ChangeFeedModule, AuditModule],
-  controllers: [ModelAdminController],
+  imports: [TerminusModule, ChangeFeedModule, AuditModule, TypeOrmModule.forFeature([ShadowStatsEntity])],
+  controllers: [ModelAdminController, ModelLifecycleController],
   providers: [
     ModelMetrics,
 
@@ -24,9 +31,13 @@ import { ModelResolver } from './model-resolver';
     ModelResolver,
     ModelCatalogService,
     ModelAdminService,
+    ModelLifecycleService,
     ModelDocsContributor,
+    ShadowRunner,
+    ShadowStatsRepository,
+    ShadowReportService,
   ],
-  exports: [ModelRegistry, ModelResolver, ModelCatalogService],
+  exports: [ModelRegistry, ModelResolver, ModelCatalogService, ShadowRunner],
 })
 export class ModelRegistryModule implements OnModuleInit {
   constructor(
@@ -51,6 +62,7 @@ export class ModelRegistryModule implements OnModuleInit {
       );
     });
     this.docs.addContributor((document) => this.modelDocs.contribute(document));
+    this.modelDocs.onExpiry = () => this.docs.invalidate();
     this.registry.onChange(() => this.docs.invalidate());
   }
 }

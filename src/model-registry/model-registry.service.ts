@@ -214,11 +214,20 @@ export class ModelRegistry implements OnApplicationBootstrap, OnApplicationShutd
     if (changed) this.notifyChange();
   }
 
-  /** Re-reads config.json when it changed; a broken config keeps the previous one. */
-  private async refreshConfig(name: string): Promise<boolean> {
+  /**
+   * Re-reads a model's config.json now (its aliases, splits, shadow or deprecations changed: announced on
+   * the change feed, so every instance applies it within the feed's poll interval).
+   */
+  async reloadConfig(name: string): Promise<void> {
+    if (!this.models.has(name)) return;
+    if (await this.refreshConfig(name, true)) this.notifyChange();
+  }
+
+  /** Re-reads config.json when it changed (or `force`); a broken config keeps the previous one. */
+  private async refreshConfig(name: string, force = false): Promise<boolean> {
     const entry = this.entry(name);
     const file = await this.repository.readConfig(name);
-    if (file?.mtimeMs === entry.configMtimeMs) return false;
+    if (!force && file?.mtimeMs === entry.configMtimeMs) return false;
     entry.configMtimeMs = file?.mtimeMs;
     try {
       entry.config = parseModelConfig(file?.text);

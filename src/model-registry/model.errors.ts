@@ -17,6 +17,8 @@ export enum ModelErrorCode {
   InvalidModelName = 'invalid_model_name',
   InvalidModel = 'invalid_model',
   VersionExists = 'version_exists',
+  VersionSunset = 'model_version_sunset',
+  ShadowNotFound = 'shadow_not_found',
 }
 
 registerErrorStatuses({
@@ -35,4 +37,6 @@ registerErrorStatuses({
   [ModelErrorCode.InvalidModelName]: 400,
   [ModelErrorCode.InvalidModel]: 400,
   [ModelErrorCode.VersionExists]: 409,
+  [ModelErrorCode.VersionSunset]: 410,
+  [ModelErrorCode.ShadowNotFound]: 404,
 } satisfies Record<ModelErrorCode, number>);

@@ -19,7 +19,11 @@ import { TokenService } from './token.service';
 import { WellKnownController } from './well-known.controller';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([OAuthClientEntity, SigningKeyEntity, RevokedTokenEntity]), ChangeFeedModule, AuditModule],
+  imports: [
+    TypeOrmModule.forFeature([OAuthClientEntity, SigningKeyEntity, RevokedTokenEntity]),
+    ChangeFeedModule,
+    AuditModule,
+  ],
   controllers: [OAuthController, WellKnownController, OAuthClientsController],
   providers: [
     OAuthClientsRepository,

@@ -66,10 +66,13 @@ export class UsageQueryRepository {
     groupBy: GroupField[],
     principalId?: string,
     models?: readonly string[],
+    only: { model?: string; version?: string } = {},
   ): Promise<AggregateRow[]> {
     const parameters: unknown[] = [from, to];
     const conditions: string[] = [];
     if (principalId) conditions.push(` AND principal_id = $${parameters.push(principalId)}`);
+    if (only.model) conditions.push(` AND model = $${parameters.push(only.model)}`);
+    if (only.version) conditions.push(` AND model_version = $${parameters.push(only.version)}`);
     if (models) conditions.push(` AND model LIKE ANY ($${parameters.push(likePatterns(models))}::text[])`);
     const columns = groupBy.map((field) => GROUP_COLUMNS[field]);
     const keys = ['b', ...columns].join(', ');

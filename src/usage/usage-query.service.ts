@@ -47,7 +47,18 @@ export class UsageQueryService {
   ): Promise<UsageReportDto> {
     const { from, to } = range(query.from, query.to);
     const groupBy = [...new Set((query.groupBy?.split(',') ?? []) as GroupField[])];
-    const rows = await this.repository.aggregate(from, to, query.granularity, groupBy, scope.principalId, scope.models);
+    const rows = await this.repository.aggregate(
+      from,
+      to,
+      query.granularity,
+      groupBy,
+      scope.principalId,
+      scope.models,
+      {
+        model: query.model,
+        version: query.version,
+      },
+    );
     return { items: rows.map((row) => toBucket(row, groupBy)) };
   }
 

@@ -31,6 +31,20 @@ export class UsageQueryDto extends UsageRangeDto {
     message: 'groupBy must be a comma-separated list of principal, model, version, status, protocol',
   })
   groupBy?: string;
+
+  /** Only this model's calls. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  model?: string;
+
+  /**
+   * Only calls this version answered (with `model`), e.g. `groupBy=principal&model=iris&version=1`: who
+   * still calls a deprecated version.
+   */
+  @IsOptional()
+  @Matches(/^[1-9][0-9]{0,8}$/, { message: 'version must be a version number' })
+  version?: string;
 }
 
 export class UsageEventsQueryDto extends UsageRangeDto {

@@ -57,6 +57,69 @@ describe('gRPC (inference.GRPCInferenceService)', () => {
 
   const key = () => ({ 'x-api-key': partner.key });
 
+  it('should route ModelInfer by a traffic split (model_version), announce deprecation in metadata, then FAILED_PRECONDITION', async () => {
+    const admin_ = (method: string, path: string, body: object) =>
+      fetch(`${server.url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', 'x-api-key': admin },
+        body: JSON.stringify(body),
+      });
+    expect(
+      (await admin_('PUT', '/v1/admin/models/iris/aliases/default', { versions: { '1': 50, '2': 50 } })).status,
+    ).toBe(200);
+    const callers = await Promise.all(
+      Array.from({ length: 8 }, () => issueApiKey(server, admin, { scopes: ['models:infer'] })),
+    );
+    const seen = new Set<string>();
+    for (const caller of callers) {
+      const versions = new Set<string>();
+      for (let i = 0; i < 2; i++) {
+        const { response } = await client.call<InferResponse>('ModelInfer', irisRequest(ROWS), {
+          'x-api-key': caller.key,
+        });
+        versions.add(response!.model_version);
+      }
+      const rest = await fetch(`${server.url}/v1/models/iris/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': caller.key },
+        body: JSON.stringify({ instances: ROWS }),
+      });
+      versions.add(((await rest.json()) as { version: string }).version);
+      expect(versions.size, 'the same version over gRPC and REST').toBe(1);
+      seen.add([...versions][0]);
+    }
+    expect(seen).toEqual(new Set(['1', '2']));
+    expect((await admin_('PUT', '/v1/admin/models/iris/aliases/default', { version: 'stable' })).status).toBe(200);
+
+    const deprecatedAt = '2026-01-01T00:00:00.000Z';
+    const sunsetAt = new Date(Date.now() + 86_400_000);
+    sunsetAt.setUTCMilliseconds(0);
+    const patch = await admin_('PATCH', '/v1/admin/models/iris/versions/2', {
+      deprecatedAt,
+      sunsetAt: sunsetAt.toISOString(),
+    });
+    expect(patch.status).toBe(200);
+    const pinned = irisRequest(ROWS, { model_version: '2' });
+    const announced = await client.call<InferResponse>('ModelInfer', pinned, key());
+    expect(announced.response?.model_version).toBe('2');
+    expect(announced.headers?.get('deprecation')).toEqual(['@1767225600']);
+    expect(announced.headers?.get('sunset')).toEqual([sunsetAt.toUTCString()]);
+    expect(String(announced.headers?.get('link')[0])).toContain('rel="sunset"');
+    expect(
+      (
+        await admin_('PATCH', '/v1/admin/models/iris/versions/2', {
+          sunsetAt: new Date(Date.now() - 1000).toISOString(),
+        })
+      ).status,
+    ).toBe(200);
+    const refused = await client.call<InferResponse>('ModelInfer', pinned, key());
+    expect(refused.error?.code).toBe(status.FAILED_PRECONDITION);
+    expect(refused.error?.details).toContain('retired');
+    expect(
+      (await admin_('PATCH', '/v1/admin/models/iris/versions/2', { deprecatedAt: null, sunsetAt: null })).status,
+    ).toBe(200);
+  });
+
   it('should answer ServerLive, ServerReady and ServerMetadata without credentials', async () => {
     expect((await client.call('ServerLive', {})).response).toEqual({ live: true });
     expect((await client.call('ServerReady', {})).response).toEqual({ ready: true });

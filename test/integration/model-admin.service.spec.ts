@@ -9,6 +9,7 @@ import { HealthModule } from '../../src/health/health.module';
 import { Principal } from '../../src/identity/principal';
 import { Scope } from '../../src/identity/scopes';
 import { ModelAdminService } from '../../src/model-registry/model-admin.service';
+import { ModelLifecycleService } from '../../src/model-registry/model-lifecycle.service';
 import { ModelRegistryModule } from '../../src/model-registry/model-registry.module';
 import { ModelResolver } from '../../src/model-registry/model-resolver';
 import { addModel, copyModels } from '../support/models';
@@ -35,6 +36,7 @@ describe(ModelAdminService.name, () => {
   let module: TestingModule;
   let models: ModelAdminService;
   let resolver: ModelResolver;
+  let lifecycle: ModelLifecycleService;
   let repository: string;
 
   beforeAll(async () => {
@@ -45,6 +47,7 @@ describe(ModelAdminService.name, () => {
     });
     models = module.get(ModelAdminService);
     resolver = module.get(ModelResolver);
+    lifecycle = module.get(ModelLifecycleService);
   });
 
   afterAll(async () => {
@@ -65,13 +68,13 @@ describe(ModelAdminService.name, () => {
   it('should unload and load a version, and point aliases at versions only', async () => {
     expect(await models.unloadModelVersion(admin, 'iris', '2')).toMatchObject({ state: 'UNAVAILABLE' });
     expect(await models.loadModelVersion(admin, 'iris', '2')).toMatchObject({ state: 'READY' });
-    await models.setModelAlias(admin, 'iris', 'canary', '2');
+    await lifecycle.setModelAlias(admin, 'iris', 'canary', { version: '2' });
     expect(resolver.version(undefined, 'iris', 'canary').version).toBe(2);
     expect(JSON.parse(readFileSync(join(repository, 'iris', 'config.json'), 'utf8'))).toMatchObject({
       aliases: { canary: 2 },
     });
-    expect(await codeOf(models.setModelAlias(admin, 'iris', 'canary', '9'))).toBe('version_not_found');
-    expect(await codeOf(models.setModelAlias(admin, 'iris', 'latest', '1'))).toBe('validation_failed');
+    expect(await codeOf(lifecycle.setModelAlias(admin, 'iris', 'canary', { version: '9' }))).toBe('version_not_found');
+    expect(await codeOf(lifecycle.setModelAlias(admin, 'iris', 'latest', { version: '1' }))).toBe('validation_failed');
   });
 
   it('should delete a version with its files, and hide models outside a caller’s allow-list', async () => {

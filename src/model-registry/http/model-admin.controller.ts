@@ -1,18 +1,10 @@
 import { Body, Controller, Delete, HttpCode, Param, Post, Put } from '@nestjs/common';
-import { IsDefined } from 'class-validator';
-import { ApiBody, ApiConflictResponse, ApiConsumes, ApiNotFoundResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConflictResponse, ApiConsumes, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Scopes } from '../../identity/access.decorators';
 import { Principal } from '../../identity/principal';
 import { Scope } from '../../identity/scopes';
 import { ModelAdminService } from '../model-admin.service';
-import { ModelSummaryDto, ModelVersionDto } from './models.dto';
-
-export class SetAliasDto {
-  /** A version number (or, for `default`, another alias). */
-  @ApiProperty({ oneOf: [{ type: 'integer', minimum: 1 }, { type: 'string' }] })
-  @IsDefined()
-  version: number | string;
-}
+import { ModelVersionDto } from './models.dto';
 
 @ApiTags('admin: models')
 @Scopes(Scope.ModelsManage)
@@ -67,16 +59,5 @@ export class ModelAdminController {
     @Param('version') version: string,
   ): Promise<void> {
     return this.admin.deleteModelVersion(principal, name, version);
-  }
-
-  @Put(':name/aliases/:alias')
-  @ApiNotFoundResponse()
-  setModelAlias(
-    @CurrentPrincipal() principal: Principal,
-    @Param('name') name: string,
-    @Param('alias') alias: string,
-    @Body() body: SetAliasDto,
-  ): Promise<ModelSummaryDto> {
-    return this.admin.setModelAlias(principal, name, alias, body?.version);
   }
 }

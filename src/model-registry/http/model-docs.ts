@@ -4,6 +4,7 @@ import { TYPE_INFO } from '../runtime/datatypes';
 import { ModelEntry, ModelRegistry } from '../model-registry.service';
 import { ModelResolver } from '../model-resolver';
 import { TensorSpec } from '../runtime/signature';
+import { lifecycleState } from '../version-lifecycle';
 
 type Schema = Record<string, unknown>;
 
@@ -21,30 +22,82 @@ export class ModelDocsContributor {
     private readonly resolver: ModelResolver,
   ) {}
 
+  private expiry?: NodeJS.Timeout;
+  /** Called when a deprecation or sunset time passes: the document must be made again. */
+  onExpiry: () => void = () => undefined;
+
   contribute(document: OpenAPIObject): void {
+    this.scheduleExpiry();
     for (const entry of this.registry.list()) {
-      const number = this.resolver.defaultVersion(entry);
-      const version = number === undefined ? undefined : entry.versions.get(number);
-      if (!version?.signature || version.state !== 'READY') continue;
       const tag = `model: ${entry.name}`;
-      document.tags = [
-        ...(document.tags ?? []),
-        { name: tag, description: entry.config.description ?? `Model ${entry.name}` },
-      ];
-      document.paths[`/v1/models/${entry.name}/predict`] = {
-        post: this.predictOperation(entry, version.signature.inputs, version.signature.outputs, tag),
+      let tagged = false;
+      const addTag = () => {
+        if (tagged) return;
+        tagged = true;
+        document.tags = [
+          ...(document.tags ?? []),
+          { name: tag, description: entry.config.description ?? `Model ${entry.name}` },
+        ];
       };
-      document.paths[`/v2/models/${entry.name}/infer`] = {
-        post: this.inferOperation(entry, version.signature.inputs, version.signature.outputs, tag),
-      };
+      const number = this.resolver.defaultVersion(entry);
+      const byDefault = number === undefined ? undefined : entry.versions.get(number);
+      if (byDefault?.signature && byDefault.state === 'READY') {
+        addTag();
+        const lifecycle = lifecycleState(entry, byDefault.version);
+        const { inputs, outputs } = byDefault.signature;
+        document.paths[`/v1/models/${entry.name}/predict`] = {
+          post: marked(this.predictOperation(entry, inputs, outputs, tag), lifecycle),
+        };
+        document.paths[`/v2/models/${entry.name}/infer`] = {
+          post: marked(this.inferOperation(entry, inputs, outputs, tag), lifecycle),
+        };
+      }
+      // Every version on its own (a caller may pin one): deprecated ones marked, retired ones left out.
+      for (const version of [...entry.versions.values()].sort((a, b) => a.version - b.version)) {
+        if (!version.signature || version.state !== 'READY') continue;
+        const lifecycle = lifecycleState(entry, version.version);
+        if (lifecycle.gone) continue;
+        addTag();
+        const { inputs, outputs } = version.signature;
+        const at = `${entry.name}/versions/${version.version}`;
+        document.paths[`/v1/models/${at}/predict`] = {
+          post: marked(this.predictOperation(entry, inputs, outputs, tag, version.version), lifecycle),
+        };
+        document.paths[`/v2/models/${at}/infer`] = {
+          post: marked(this.inferOperation(entry, inputs, outputs, tag, version.version), lifecycle),
+        };
+      }
     }
   }
 
-  private predictOperation(entry: ModelEntry, inputs: TensorSpec[], outputs: TensorSpec[], tag: string) {
+  /** The document marks deprecated and leaves out retired versions: it changes when such a time passes. */
+  private scheduleExpiry(): void {
+    clearTimeout(this.expiry);
+    const now = Date.now();
+    const times = this.registry
+      .list()
+      .flatMap((entry) => Object.values(entry.config.versions ?? {}))
+      .flatMap((lifecycle) => [lifecycle.deprecatedAt, lifecycle.sunsetAt])
+      .map((time) => (time ? Date.parse(time) : NaN))
+      .filter((time) => time > now);
+    if (times.length === 0) return;
+    // setTimeout takes at most 2^31-1 ms; a later time is scheduled again when this one fires.
+    const delay = Math.min(Math.min(...times) - now + 1, 2_147_000_000);
+    this.expiry = setTimeout(() => this.onExpiry(), delay);
+    this.expiry.unref();
+  }
+
+  private predictOperation(
+    entry: ModelEntry,
+    inputs: TensorSpec[],
+    outputs: TensorSpec[],
+    tag: string,
+    version?: number,
+  ) {
     const labelled = Object.keys(entry.config.labels ?? {}).length > 0;
     return {
-      operationId: `predict_${operationName(entry.name)}`,
-      summary: `Predict with ${entry.name} (default version)`,
+      operationId: `predict_${operationName(entry.name)}${version === undefined ? '' : `_v${version}`}`,
+      summary: `Predict with ${entry.name} (${version === undefined ? 'default version' : `version ${version}`})`,
       description: entry.config.description,
       tags: [tag],
       security: SECURITY,
@@ -88,13 +141,20 @@ export class ModelDocsContributor {
         '400': { description: 'Invalid input (problem details name the input and the expected and received shape)' },
         '401': { description: 'Missing or invalid credentials' },
         '404': { description: 'Unknown model' },
+        '410': { description: 'The version was retired (past its sunsetAt): model_version_sunset.' },
         '503': { description: 'Model not ready or queue full (Retry-After)' },
         '504': { description: 'The model did not answer within INFERENCE_TIMEOUT_MS.' },
       },
     };
   }
 
-  private inferOperation(entry: ModelEntry, inputs: TensorSpec[], outputs: TensorSpec[], tag: string) {
+  private inferOperation(
+    entry: ModelEntry,
+    inputs: TensorSpec[],
+    outputs: TensorSpec[],
+    tag: string,
+    version?: number,
+  ) {
     const tensor = (specs: TensorSpec[]) => ({
       type: 'object',
       required: ['name', 'shape', 'datatype', 'data'],
@@ -106,8 +166,8 @@ export class ModelDocsContributor {
       },
     });
     return {
-      operationId: `infer_${operationName(entry.name)}`,
-      summary: `Open Inference Protocol infer on ${entry.name} (default version)`,
+      operationId: `infer_${operationName(entry.name)}${version === undefined ? '' : `_v${version}`}`,
+      summary: `Open Inference Protocol infer on ${entry.name} (${version === undefined ? 'default version' : `version ${version}`})`,
       tags: [tag],
       security: SECURITY,
       requestBody: {
@@ -161,11 +221,37 @@ export class ModelDocsContributor {
         },
         '400': { description: 'Invalid input: {"error": "..."}' },
         '404': { description: 'Unknown model' },
+        '410': { description: 'The version was retired (past its sunsetAt): model_version_sunset.' },
         '503': { description: 'Model not ready or queue full' },
         '504': { description: 'The model did not answer within INFERENCE_TIMEOUT_MS.' },
       },
     };
   }
+}
+
+const LIFECYCLE_HEADERS = {
+  Deprecation: {
+    description: 'RFC 9745: when the version was (or will be) deprecated, `@<unix seconds>`.',
+    schema: { type: 'string' },
+  },
+  Sunset: { description: 'RFC 8594: when the version stops answering (an HTTP-date).', schema: { type: 'string' } },
+  Link: { description: 'Includes `<...>; rel="sunset"`: where to read about the sunset.', schema: { type: 'string' } },
+};
+
+/** A deprecated version's operation: `deprecated`, and its 200 with the deprecation headers. */
+function marked<T extends { responses: Record<string, object> }>(
+  operation: T,
+  lifecycle: { deprecated: boolean },
+): T & { deprecated?: boolean } {
+  if (!lifecycle.deprecated) return operation;
+  return {
+    ...operation,
+    deprecated: true,
+    responses: {
+      ...operation.responses,
+      '200': { ...operation.responses['200'], headers: LIFECYCLE_HEADERS },
+    },
+  };
 }
 
 function operationName(name: string): string {

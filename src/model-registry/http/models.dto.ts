@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { OipDatatype } from '../runtime/datatypes';
 import { VersionState } from '../runtime/model-version';
 
@@ -13,8 +14,14 @@ export class ModelSummaryDto {
   name: string;
   description: string | null;
   versions: string[];
-  /** Alias → version, e.g. {"stable": "1"}. */
+  /** Alias → version, e.g. {"stable": "1"}; for an alias that splits traffic, its heaviest version. */
   aliases: Record<string, string>;
+  /** Aliases that split traffic: alias → version → weight (the weights sum to 100), e.g. {"canary": {"1": 90, "2": 10}}. */
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'object', additionalProperties: { type: 'integer' } },
+  })
+  trafficSplits?: Record<string, Record<string, number>>;
   /** The version used when a route names none: the `default` alias, else `latest`. */
   defaultVersion: string | null;
   /** Whether the default version is READY. */
@@ -36,6 +43,12 @@ export class ModelVersionDto {
   sizeBytes: number | null;
   /** Why the version is FAILED. */
   error?: string;
+  /** When the version is (or will be) deprecated: its responses then carry `Deprecation` (RFC 9745). */
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true })
+  deprecatedAt: string | null;
+  /** When the version stops answering (410 `model_version_sunset` after it; `Sunset`, RFC 8594). */
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true })
+  sunsetAt: string | null;
 }
 
 export class ModelDetailDto extends ModelSummaryDto {

@@ -229,8 +229,16 @@ export class GrpcServer implements OnApplicationBootstrap, OnApplicationShutdown
           const initial = new Metadata();
           initial.set('x-request-id', requestId);
           for (const [name, value] of Object.entries(handled.limits ?? {})) initial.set(name.toLowerCase(), value);
+          const lifecycle = handled.context.versionHeaders;
+          if (lifecycle?.deprecation) initial.set('deprecation', lifecycle.deprecation);
+          if (lifecycle?.sunset) initial.set('sunset', lifecycle.sunset);
+          if (lifecycle?.link) initial.set('link', lifecycle.link);
           call.sendMetadata(initial);
-          finish(200, () => callback(null, response));
+          finish(200, () => {
+            callback(null, response);
+            // The shadow run (if any) is handed over once the answer is on its way, never before.
+            handled.context.afterResponse?.();
+          });
         },
         (error: unknown) => {
           const { normalized, status } = grpcErrorOf(error, requestId);

@@ -14,7 +14,7 @@ import { OAuthErrorCode } from '../../oauth/oauth.errors';
 import { ShutdownService } from '../../lifecycle/shutdown.service';
 import { MetricsService } from '../../observability/metrics.service';
 import { UsageRecorder } from '../../usage/usage-recorder.service';
-import { registerInferenceHooks } from './inference-hooks';
+import { registerInferenceHooks, runAfterResponse } from './inference-hooks';
 import { INFERENCE_PATHS, InferenceRoutes } from './inference.routes';
 import { UsageLiveRoutes } from '../live/usage-live.routes';
 import { INFERENCE_HEADER_LENGTH } from '../v2/oip-rest';
@@ -161,6 +161,7 @@ function observeRequests(fastify: FastifyInstance, metrics: MetricsService): voi
         'request completed',
       );
     }
+    runAfterResponse(request);
     done();
   });
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { INFERENCE_PATHS } from './inference.routes';
 
 type Params = Record<string, string>;
@@ -18,13 +18,22 @@ const INFERENCE_ROUTES = new Set<string>(Object.values(INFERENCE_PATHS));
 
 /**
  * Adds `Server-Timing` (queue, infer, total; `cache` on a cache hit) to every inference response,
- * errors included, and the successor-version `Link` to `/v1` routes that have a `/v2` successor.
+ * errors included, the successor-version `Link` to `/v1` routes that have a `/v2` successor, and a
+ * deprecated version's `Deprecation`, `Sunset` and `Link: rel="sunset"`. Once the response is sent,
+ * hands over the call's shadow run, if it has one.
  */
 export function registerInferenceHooks(fastify: FastifyInstance): void {
   fastify.addHook('onSend', (request, reply, payload, done) => {
     const route = request.routeUrl;
     const successor = SUCCESSORS[route];
-    if (successor) void reply.header('Link', successor(request.params as Params));
+    const link = successor?.(request.params as Params);
+    const lifecycle = request.usage?.versionHeaders;
+    if (lifecycle) {
+      if (lifecycle.deprecation) void reply.header('Deprecation', lifecycle.deprecation);
+      if (lifecycle.sunset) void reply.header('Sunset', lifecycle.sunset);
+      if (lifecycle.link) void reply.header('Link', link ? `${link}, ${lifecycle.link}` : lifecycle.link);
+      else if (link) void reply.header('Link', link);
+    } else if (link) void reply.header('Link', link);
     if (INFERENCE_ROUTES.has(route)) {
       const usage = request.usage;
       const total = reply.elapsedTime;
@@ -36,4 +45,17 @@ export function registerInferenceHooks(fastify: FastifyInstance): void {
     }
     done(null, payload);
   });
+}
+
+/**
+ * Called once the response went out (the access-log hook): hands over the call's shadow run, if it has
+ * one, never before, so that it cannot delay the caller.
+ */
+export function runAfterResponse(request: FastifyRequest): void {
+  const usage = request.usage;
+  const after = usage?.afterResponse;
+  if (after) {
+    usage.afterResponse = undefined;
+    after();
+  }
 }

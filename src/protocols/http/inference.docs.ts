@@ -83,6 +83,7 @@ function operation(
       '401': { description: 'Missing, malformed, unknown, expired or revoked credentials.' },
       '403': { description: 'Requires scope models:infer.' },
       '404': { description: 'No such model or version, or the caller may not see it.' },
+      '410': { description: 'The version was retired (its sunsetAt has passed): code model_version_sunset.' },
       '429': { description: 'A rate limit or the monthly quota is used up (see Retry-After and RateLimit).' },
       '503': { description: 'The model is not ready or its queue is full (see Retry-After).' },
       '504': { description: 'The model did not answer within INFERENCE_TIMEOUT_MS.' },
@@ -98,7 +99,8 @@ function operation(
 export function contributeInferenceOperations(document: OpenAPIObject): void {
   // Each model's own /v2 operation (from the model registry's contributor) takes binary bodies too.
   for (const [path, item] of Object.entries(document.paths)) {
-    if (/^\/v2\/models\/[^/{]+\/infer$/.test(path) && item.post) item.post = withBinary(item.post as never);
+    if (/^\/v2\/models\/[^/{]+(\/versions\/[^/{]+)?\/infer$/.test(path) && item.post)
+      item.post = withBinary(item.post as never);
   }
   // Exactly one of the two forms (the class lists both as optional fields).
   document.components!.schemas!.PredictRequestDto = {
