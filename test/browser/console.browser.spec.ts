@@ -273,6 +273,18 @@ describe.skipIf(!hasChromium)('Admin console (Chromium)', () => {
     expect(model.aliases).toEqual({ stable: '1' });
   });
 
+  it('should split the traffic of an alias between two versions, and show the weights', async () => {
+    const section = page.locator('section[data-model="iris"]');
+    await section.getByRole('textbox', { name: 'Alias', exact: true }).fill('rollout');
+    await section.getByRole('textbox', { name: 'Version, or split' }).fill('1=90, 2=10');
+    await section.getByRole('button', { name: 'Set alias' }).click();
+    await expect.poll(() => section.locator('.hint').first().textContent()).toContain('rollout → v1 90% · v2 10%');
+    const model = (await (await api('/v1/models/iris', adminKey)).json()) as {
+      trafficSplits?: Record<string, unknown>;
+    };
+    expect(model.trafficSplits).toMatchObject({ rollout: { '1': 90, '2': 10 } });
+  });
+
   it('should chart usage by model and status, and download the events as CSV', async () => {
     for (let i = 0; i < 5; i += 1) {
       const response = await api('/v1/models/iris/predict', adminKey, {

@@ -27,6 +27,8 @@ interface ModelDetail {
   description: string | null;
   versions: string[];
   aliases: Record<string, AliasTarget>;
+  /** Aliases that split traffic: alias → version → weight (`aliases` holds their heaviest version). */
+  trafficSplits?: Record<string, Record<string, number>>;
   defaultVersion: string | null;
   ready: boolean;
   versionDetails: ModelVersion[];
@@ -40,6 +42,11 @@ function describeAlias(target: AliasTarget): string {
   return Object.entries(weights as Record<string, number>)
     .map(([version, weight]) => `v${version} ${weight}%`)
     .join(' · ');
+}
+
+/** Every alias with what it points at: a version, or the weights of a traffic split. */
+function aliasesOf(model: ModelDetail): Record<string, AliasTarget> {
+  return { ...model.aliases, ...model.trafficSplits };
 }
 
 /** "2" → {version:"2"}; "1=90, 2=10" (or "1:90 2:10") → {versions:{"1":90,"2":10}}. */
@@ -199,8 +206,8 @@ function ModelCard({
       {model.description && <p>{model.description}</p>}
       <p className="hint">
         Default version: {model.defaultVersion ?? 'none'}
-        {Object.keys(model.aliases).length > 0 && ' · Aliases: '}
-        {Object.entries(model.aliases)
+        {Object.keys(aliasesOf(model)).length > 0 && ' · Aliases: '}
+        {Object.entries(aliasesOf(model))
           .map(([alias, target]) => `${alias} → ${describeAlias(target)}`)
           .join(', ')}
       </p>
