@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { csvCell } from '../common/csv';
 import { DomainError } from '../common/errors/domain.error';
 import { CommonErrorCode } from '../common/errors/error-codes';
-import { CursorPosition, decodePosition, encodePosition } from '../common/pagination/pagination';
+import { CursorPosition, decodePosition, toPage } from '../common/pagination/pagination';
 import { AuditEventEntity } from './audit-event.entity';
 import { AuditEventsRepository, AuditFilter } from './audit-events.repository';
 import { AuditEventDto, AuditEventPageDto, AuditEventsQueryDto } from './audit.dto';
@@ -17,10 +17,8 @@ export class AuditQueryService {
   constructor(private readonly repository: AuditEventsRepository) {}
 
   async listAuditEvents(query: AuditEventsQueryDto): Promise<AuditEventPageDto> {
-    const { rows, positions } = await this.repository.list(filterOf(query), query.limit, decodePosition(query.cursor));
-    const items = rows.slice(0, query.limit).map(toAuditEventDto);
-    const more = rows.length > query.limit;
-    return { items, nextCursor: more ? encodePosition(positions[query.limit - 1]) : null };
+    const rows = await this.repository.list(filterOf(query), query.limit, decodePosition(query.cursor));
+    return toPage(rows, query.limit, toAuditEventDto);
   }
 
   /** Every matching event as CSV, a page at a time so memory stays flat whatever the range. */

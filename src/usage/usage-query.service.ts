@@ -5,32 +5,14 @@ import { DomainError } from '../common/errors/domain.error';
 import { CommonErrorCode } from '../common/errors/error-codes';
 import { decodeCursor, encodeCursor, isMicrosecondTime, Page } from '../common/pagination/pagination';
 import { percentileMs } from './latency-histogram';
-import { UsageEvent } from './usage-event';
+import { USAGE_ROW_FIELDS, UsageEvent } from './usage-event';
 import { AggregateRow, EventFilter, EventPosition, UsageQueryRepository } from './usage-query.repository';
 import { GroupField, UsageBucketDto, UsageEventsQueryDto, UsageQueryDto, UsageReportDto } from './usage.dto';
 
 const MAX_RANGE_MS = 366 * 86_400_000;
 const CSV_PAGE = 1000;
-const CSV_COLUMNS: (keyof UsageEvent)[] = [
-  'occurredAt',
-  'requestId',
-  'principalType',
-  'principalId',
-  'apiVersion',
-  'protocol',
-  'method',
-  'route',
-  'model',
-  'modelVersion',
-  'status',
-  'errorCode',
-  'latencyMs',
-  'queueMs',
-  'inferMs',
-  'requestBytes',
-  'responseBytes',
-  'batchItems',
-];
+/** Every field of an event, in the order of its stored rows. */
+const CSV_COLUMNS: readonly (keyof UsageEvent)[] = USAGE_ROW_FIELDS;
 
 /** Usage reports (from the hourly rollups) and raw events (paged JSON or streamed CSV). */
 @Injectable()
