@@ -20,7 +20,17 @@ export class AuditContextInterceptor implements NestInterceptor {
       ip: request.ip,
       userAgent: typeof userAgent === 'string' ? userAgent : undefined,
     };
-    // The handler runs when the observable is subscribed to: subscribe inside the context.
-    return new Observable((subscriber) => withAuditContext(audit, () => next.handle().subscribe(subscriber)));
+    // The handler runs when the observable is subscribed to: subscribe inside the context, which lasts
+    // until the call completes, fails or is unsubscribed from.
+    return new Observable((subscriber) => {
+      void withAuditContext(
+        audit,
+        () =>
+          new Promise<void>((finished) => {
+            subscriber.add(finished);
+            subscriber.add(next.handle().subscribe(subscriber));
+          }),
+      );
+    });
   }
 }

@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { ScopedStorage } from '../common/scoped-storage';
 import { Principal } from '../identity/principal';
 import { AuditActorType } from './audit-event.entity';
 
@@ -16,10 +16,10 @@ export interface AuditContext {
   userAgent?: string;
 }
 
-const current = new AsyncLocalStorage<AuditContext>();
+const current = new ScopedStorage<AuditContext>();
 
-/** Runs `work` with `context` as the audit context of every change it makes. */
-export function withAuditContext<T>(context: AuditContext, work: () => T): T {
+/** Runs `work` with `context` as the audit context of every change it makes until its promise settles. */
+export function withAuditContext<T>(context: AuditContext, work: () => Promise<T>): Promise<T> {
   return current.run(context, work);
 }
 

@@ -1,12 +1,12 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { DataSource, EntityManager, ObjectLiteral, Repository } from 'typeorm';
+import { ScopedStorage } from '../common/scoped-storage';
 
 interface Transaction {
   manager: EntityManager;
   afterCommit: (() => void)[];
 }
 
-const current = new AsyncLocalStorage<Transaction>();
+const current = new ScopedStorage<Transaction>();
 
 /**
  * Runs `work` in one database transaction that every repository reached from it joins (see
