@@ -75,12 +75,83 @@ export async function runLoad(spec: LoadSpec, generator: LoadGenerator): Promise
   };
 }
 
+const OPEN_LOOP_SOURCE = join(__dirname, '..', '..', 'bench', 'openloop.c');
+const OPEN_LOOP = join(__dirname, 'openloop');
+
 /**
- * An open-loop load at a fixed rate (autocannon's overallRate), for latency at a given load rather than
- * at saturation: the p99 a client sees when the server is not its bottleneck.
+ * Compiles the open-loop generator (bench/openloop.c) with the machine's C compiler, once; false when
+ * there is none (`runAtRate` then falls back to autocannon, whose fixed rate comes in bursts).
  */
-export async function runAtRate(spec: LoadSpec, requestsPerSecond: number): Promise<LoadResult> {
+export function buildOpenLoop(): boolean {
+  const compiled = spawnSync('cc', ['-O2', '-o', OPEN_LOOP, OPEN_LOOP_SOURCE], { encoding: 'utf8' });
+  return !compiled.error && compiled.status === 0;
+}
+
+/**
+ * An open-loop load at a fixed rate, for latency at a given load rather than at saturation: the p50
+ * and p99 a client sees when the server is not its bottleneck. With the open-loop generator each
+ * connection sends on its own evenly spaced schedule, connections staggered, and latency counts from
+ * when a request was due (a stalled server is charged for the requests it held up); `warmupSeconds` at
+ * the same rate come first and are left out. Without a C compiler, autocannon's `overallRate`, which
+ * sends each second's requests as fast as it can and then waits for the next second: latency under
+ * bursts, so higher than at an even rate.
+ */
+export async function runAtRate(spec: LoadSpec, requestsPerSecond: number, openLoop: boolean): Promise<LoadResult> {
   const cpuBefore = processTreeCpuSeconds(spec.server.pid!);
+  const sample = openLoop
+    ? await driveOpenLoop(spec, requestsPerSecond)
+    : await driveAutocannonAtRate(spec, requestsPerSecond);
+  const cpuSeconds = processTreeCpuSeconds(spec.server.pid!) - cpuBefore;
+  return {
+    requestsPerSecond: sample.requests / spec.durationSeconds,
+    p50Ms: sample.p50Ms,
+    p99Ms: sample.p99Ms,
+    requests: sample.requests,
+    responses: sample.responses,
+    non2xx: sample.non2xx,
+    errors: sample.errors,
+    // The warm-up's CPU is in the window too (the server's whole time at this rate).
+    cpuMicrosPerRequest: sample.responses > 0 ? (cpuSeconds * 1e6) / sample.responses : 0,
+  };
+}
+
+async function driveOpenLoop(spec: LoadSpec, requestsPerSecond: number): Promise<Sample & { responses: number }> {
+  const url = new URL(spec.url);
+  const body = Buffer.isBuffer(spec.body) ? spec.body : Buffer.from(spec.body);
+  const headers = { 'Content-Type': 'application/json', ...spec.headers, 'Content-Length': String(body.length) };
+  const head = [
+    `POST ${url.pathname}${url.search} HTTP/1.1`,
+    `Host: ${url.host}`,
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+  ].join('\r\n');
+  const dir = mkdtempSync(join(tmpdir(), 'modelgate-openloop-'));
+  const requestFile = join(dir, 'request.http');
+  writeFileSync(requestFile, Buffer.concat([Buffer.from(`${head}\r\n\r\n`), body]));
+  try {
+    const { stdout } = await run(OPEN_LOOP, [
+      url.hostname,
+      url.port,
+      requestFile,
+      String(Math.max(1, Math.round(requestsPerSecond))),
+      String(spec.connections),
+      String(spec.warmupSeconds),
+      String(spec.durationSeconds),
+    ]);
+    const figures = JSON.parse(stdout) as {
+      requests: number;
+      responses: number;
+      non2xx: number;
+      errors: number;
+      p50: number;
+      p99: number;
+    };
+    return { ...figures, p50Ms: figures.p50, p99Ms: figures.p99 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function driveAutocannonAtRate(spec: LoadSpec, requestsPerSecond: number): Promise<Sample & { responses: number }> {
   const result = await autocannon({
     url: spec.url,
     method: 'POST',
@@ -90,16 +161,13 @@ export async function runAtRate(spec: LoadSpec, requestsPerSecond: number): Prom
     overallRate: Math.max(1, Math.round(requestsPerSecond)),
     duration: spec.durationSeconds,
   });
-  const cpuSeconds = processTreeCpuSeconds(spec.server.pid!) - cpuBefore;
   return {
-    requestsPerSecond: result.requests.total / spec.durationSeconds,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
     requests: result.requests.total,
     responses: result.requests.total,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
-    cpuMicrosPerRequest: result.requests.total > 0 ? (cpuSeconds * 1e6) / result.requests.total : 0,
   };
 }
 

@@ -7,7 +7,8 @@
  *   digits (`0.07450000196695328`, as NumPy/Python print them); two-decimal bodies are an extra row;
  * - JSON REST at 32 and 64 connections, binary REST (the OIP binary tensor extension) and gRPC (h2load);
  * - the platform without its usage journal, beside, for the journal's cost;
- * - iris's p99 at half the platform's own maximum throughput (a fixed rate, autocannon);
+ * - iris's p99 at half the platform's own maximum throughput (a fixed rate, open loop: bench/openloop.c),
+ *   and the bare server's at half of its own;
  * - every response's usage event, counted after a restart (lost events fail the run).
  * Rounds alternate between the servers, so that each ratio compares measurements minutes apart at most;
  * the median of the rounds' ratios is the result, printed against the targets with pass/fail.
@@ -25,7 +26,7 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as protobuf from 'protobufjs';
 import { SERVER_V8_FLAGS } from '../src/cluster';
-import { chooseLoadGenerator, hasH2load, LoadResult, runAtRate, runLoad } from './load';
+import { buildOpenLoop, chooseLoadGenerator, hasH2load, LoadResult, runAtRate, runLoad } from './load';
 import { measureRawOrt, RawOrtFigures } from './raw-ort';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -39,6 +40,7 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const GENERATOR = chooseLoadGenerator();
 const GRPC = hasH2load();
+const OPEN_LOOP = buildOpenLoop();
 
 interface BenchModel {
   name: string;
@@ -303,6 +305,8 @@ async function main(): Promise<void> {
   let handled = 0; // responses received, warm-ups included
   let p99AtHalf: LoadResult | undefined;
   let halfRate = 0;
+  let bareP99AtHalf: LoadResult | undefined;
+  let bareHalfRate = 0;
   try {
     partner = await createPartnerKey(platform.base, adminKey);
     const auth = { 'x-api-key': partner.key };
@@ -404,21 +408,23 @@ async function main(): Promise<void> {
           rounds.push(measured);
         }
         if (model.name === 'iris') {
-          // The latency a client sees at half of the platform's own maximum (JSON, real bodies).
-          halfRate = 0.5 * median(rounds.map((round) => round.get('platform json real 64')!.requestsPerSecond));
-          p99AtHalf = await runAtRate(
-            {
-              url: predict(platform),
-              body: realBody(model),
-              headers: auth,
-              connections: 32,
-              durationSeconds: Math.max(DURATION, 10),
-              server: platform.child,
-              warmupSeconds: 0,
-            },
-            halfRate,
-          );
+          // The latency a client sees at half of the platform's own maximum (JSON, real bodies), and the
+          // bare server's at half of its own, measured the same way, beside.
+          const atHalf = (name: string) => 0.5 * median(rounds.map((round) => round.get(name)!.requestsPerSecond));
+          const fixedRate = (url: string, server: ChildProcess, headers?: Record<string, string>) => ({
+            url,
+            body: realBody(model),
+            headers,
+            connections: 32,
+            durationSeconds: Math.max(DURATION, 10),
+            server,
+            warmupSeconds: 3,
+          });
+          halfRate = atHalf('platform json real 64');
+          p99AtHalf = await runAtRate(fixedRate(predict(platform), platform.child, auth), halfRate, OPEN_LOOP);
           handled += p99AtHalf.responses;
+          bareHalfRate = atHalf('bare-n json real 64');
+          bareP99AtHalf = await runAtRate(fixedRate(bareN.url, bareN.child), bareHalfRate, OPEN_LOOP);
         }
       } finally {
         await stop(bareN.child);
@@ -514,8 +520,11 @@ async function main(): Promise<void> {
   }
   if (p99AtHalf) {
     console.log('');
-    console.log(`iris at half the platform's maximum (${halfRate.toFixed(0)} req/s, 32 connections, autocannon):`);
-    console.log(row('platform json real, fixed rate', p99AtHalf));
+    console.log(
+      `iris at a fixed rate, half of each server's maximum, 32 connections, ${OPEN_LOOP ? 'open loop (bench/openloop.c: even schedules, latency from when each request was due)' : 'autocannon (no C compiler: its fixed rate comes in bursts)'}:`,
+    );
+    console.log(row(`platform json real, ${halfRate.toFixed(0)} req/s`, p99AtHalf));
+    if (bareP99AtHalf) console.log(row(`bare-n json real, ${bareHalfRate.toFixed(0)} req/s`, bareP99AtHalf));
     check('iris p99 at half the maximum throughput, ms', p99AtHalf.p99Ms, P99_TARGET_MS, false);
   }
   console.log('');
