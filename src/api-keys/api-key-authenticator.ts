@@ -2,15 +2,18 @@ import { limitsOf } from '../identity/limits';
 import { Injectable, Logger } from '@nestjs/common';
 import { Principal } from '../identity/principal';
 import { ChangeFeedService } from '../change-feed/change-feed.service';
-import { digestsEqual, sha256 } from '../common/secrets';
+import { digestBytesEqual, sha256Bytes } from '../common/secrets';
 import { ApiKeyEntity } from './api-key.entity';
-import { parseApiKey } from './api-key-format';
+import { checksumValid, matchApiKey } from './api-key-format';
 import { ApiKeysRepository } from './api-keys.repository';
 
 interface CachedKey {
   key: ApiKeyEntity | null;
   principal?: Principal;
   fetchedAt: number;
+  /** The key's secret hashes as bytes, decoded once. */
+  secretHash?: Buffer;
+  previousSecretHash?: Buffer;
 }
 
 /** How long a cached key is trusted without a change event (a backstop; events evict at once). */
@@ -42,21 +45,28 @@ export class ApiKeyAuthenticator {
   }
 
   async authenticate(presented: string): Promise<Principal | ApiKeyRejection> {
-    const parsed = parseApiKey(presented);
-    if (!parsed) return 'malformed';
-    const cached = await this.lookup(parsed.publicId);
+    const matched = matchApiKey(presented);
+    if (!matched) return 'malformed';
+    // A key whose id is not in memory must pass its checksum before it costs a lookup; one that is, is
+    // checked by its hash alone (the checksum then only tells a mistyped key from an unknown one).
+    let cached = this.fresh(matched.publicId);
+    if (!cached) {
+      if (!checksumValid(matched)) return 'malformed';
+      cached = await this.lookup(matched.publicId);
+    }
     const key = cached.key;
     if (!key) return 'unknown';
     const now = Date.now();
-    const hash = sha256(presented);
-    const current = digestsEqual(hash, key.secretHash);
+    const hash = sha256Bytes(presented);
+    cached.secretHash ??= Buffer.from(key.secretHash, 'hex');
+    const current = digestBytesEqual(hash, cached.secretHash);
     const previous =
       !current &&
       key.previousSecretHash !== null &&
       key.previousExpiresAt !== null &&
       key.previousExpiresAt.getTime() > now &&
-      digestsEqual(hash, key.previousSecretHash);
-    if (!current && !previous) return 'unknown';
+      digestBytesEqual(hash, (cached.previousSecretHash ??= Buffer.from(key.previousSecretHash, 'hex')));
+    if (!current && !previous) return checksumValid(matched) ? 'unknown' : 'malformed';
     if (key.revokedAt) return 'revoked';
     if (key.expiresAt && key.expiresAt.getTime() <= now) return 'expired';
     this.recordUse(key.id, now);
@@ -71,11 +81,15 @@ export class ApiKeyAuthenticator {
     return cached.principal;
   }
 
-  private async lookup(publicId: string): Promise<CachedKey> {
+  /** The cached entry for a public id while it may be trusted, else undefined. */
+  private fresh(publicId: string): CachedKey | undefined {
     const cached = this.cache.get(publicId);
-    const now = Date.now();
-    if (cached && now - cached.fetchedAt < (cached.key ? CACHE_TTL_MS : NEGATIVE_TTL_MS)) return cached;
-    const fresh: CachedKey = { key: await this.repository.findForVerification(publicId), fetchedAt: now };
+    if (cached && Date.now() - cached.fetchedAt < (cached.key ? CACHE_TTL_MS : NEGATIVE_TTL_MS)) return cached;
+    return undefined;
+  }
+
+  private async lookup(publicId: string): Promise<CachedKey> {
+    const fresh: CachedKey = { key: await this.repository.findForVerification(publicId), fetchedAt: Date.now() };
     this.cache.set(publicId, fresh);
     return fresh;
   }

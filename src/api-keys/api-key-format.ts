@@ -29,12 +29,26 @@ export function formatApiKey(environment: string, publicId: string): { key: stri
   return { key: `${body}${checksum(body)}`, prefix };
 }
 
-/** Parses a presented key; undefined when it is not well-formed or its checksum is wrong. */
-export function parseApiKey(key: string): ParsedApiKey | undefined {
+/** A presented key's parts, before its checksum is checked. */
+export interface MatchedApiKey extends ParsedApiKey {
+  secret: string;
+  sum: string;
+}
+
+/** Splits a presented key into its parts; undefined when it does not have the format (checksum unchecked). */
+export function matchApiKey(key: string): MatchedApiKey | undefined {
   const match = KEY_PATTERN.exec(key);
   if (!match) return undefined;
   const [, environment, publicId, secret, sum] = match;
-  const prefix = `mg_${environment}_${publicId}`;
-  if (checksum(`${prefix}_${secret}`) !== sum) return undefined;
-  return { publicId, prefix };
+  return { publicId, prefix: `mg_${environment}_${publicId}`, secret, sum };
+}
+
+export function checksumValid(key: MatchedApiKey): boolean {
+  return checksum(`${key.prefix}_${key.secret}`) === key.sum;
+}
+
+/** Parses a presented key; undefined when it is not well-formed or its checksum is wrong. */
+export function parseApiKey(key: string): ParsedApiKey | undefined {
+  const matched = matchApiKey(key);
+  return matched && checksumValid(matched) ? { publicId: matched.publicId, prefix: matched.prefix } : undefined;
 }

@@ -48,6 +48,6 @@ describe('ScopedStorage', () => {
         throw new Error('sync');
       }),
     ).toThrow('sync');
-    expect(await storage.run('c', async () => storage.getStore())).toBe('c');
+    expect(await storage.run('c', () => Promise.resolve(storage.getStore()))).toBe('c');
   });
 });

@@ -31,6 +31,16 @@ export function sha256(value: string): string {
   return hash('sha256', value, 'hex');
 }
 
+/** SHA-256 as bytes (for digestBytesEqual against a digest decoded once). */
+export function sha256Bytes(value: string): Buffer {
+  return hash('sha256', value, 'buffer');
+}
+
+/** Constant-time comparison of two digests as bytes. */
+export function digestBytesEqual(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && a.length > 0 && timingSafeEqual(a, b);
+}
+
 /** Constant-time comparison of two hex digests. */
 export function digestsEqual(a: string, b: string): boolean {
   const left = Buffer.from(a, 'hex');

@@ -29,8 +29,12 @@ export class PredictService {
     const { outputs } = await this.plane.run(call, version, feeds);
     const labels = this.plane.model(principal, name).config.labels ?? {};
     const encoded: Record<string, unknown> = {};
-    for (const [outputName, tensor] of Object.entries(outputs)) encoded[outputName] = nestedValues(tensor);
-    const predictions = this.predictions(outputs, labels);
+    const flat: Record<string, unknown[]> = {};
+    for (const outputName in outputs) {
+      flat[outputName] = flatValues(outputs[outputName]);
+      encoded[outputName] = nestedValues(outputs[outputName], flat[outputName]);
+    }
+    const predictions = this.predictions(outputs, flat, labels);
     return {
       model: version.model,
       version: String(version.version),
@@ -45,8 +49,9 @@ export class PredictService {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw invalid('The body must be a JSON object with "inputs" or "instances".');
     }
-    const { inputs: named, instances, ...rest } = body as { inputs?: unknown; instances?: unknown };
-    const extra = Object.keys(rest);
+    const { inputs: named, instances } = body as { inputs?: unknown; instances?: unknown };
+    const extra: string[] = [];
+    for (const field in body) if (field !== 'inputs' && field !== 'instances') extra.push(field);
     if (extra.length > 0)
       throw invalid(
         `Unexpected field ${extra.map((field) => `"${field.slice(0, 40)}"`).join(', ')}; send "inputs" or "instances".`,
@@ -69,11 +74,15 @@ export class PredictService {
     );
   }
 
-  private predictions(outputs: Record<string, Tensor>, labels: Record<string, string[]>): PredictionDto[] | undefined {
+  private predictions(
+    outputs: Record<string, Tensor>,
+    flat: Record<string, unknown[]>,
+    labels: Record<string, string[]>,
+  ): PredictionDto[] | undefined {
     for (const [outputName, classes] of Object.entries(labels)) {
       const tensor = outputs[outputName];
       if (!tensor || tensor.dims.length !== 2 || Number(tensor.dims[1]) !== classes.length) continue;
-      const scores = flatValues(tensor) as number[];
+      const scores = flat[outputName] as number[];
       const width = classes.length;
       return Array.from({ length: Number(tensor.dims[0]) }, (_, row) => {
         let best = row * width;
