@@ -418,7 +418,7 @@ async function main(): Promise<void> {
             connections: 32,
             durationSeconds: Math.max(DURATION, 10),
             server,
-            warmupSeconds: 3,
+            warmupSeconds: 5,
           });
           halfRate = atHalf('platform json real 64');
           p99AtHalf = await runAtRate(fixedRate(predict(platform), platform.child, auth), halfRate, OPEN_LOOP);
