@@ -151,7 +151,10 @@ async function driveOpenLoop(spec: LoadSpec, requestsPerSecond: number): Promise
   }
 }
 
-async function driveAutocannonAtRate(spec: LoadSpec, requestsPerSecond: number): Promise<Sample & { responses: number }> {
+async function driveAutocannonAtRate(
+  spec: LoadSpec,
+  requestsPerSecond: number,
+): Promise<Sample & { responses: number }> {
   const result = await autocannon({
     url: spec.url,
     method: 'POST',

@@ -32,7 +32,7 @@ function setup() {
     touchLastUsed: () => Promise.resolve(),
   } as unknown as ApiKeysRepository;
   const events = { onChange: () => undefined } as unknown as ChangeFeedService;
-    const authenticator = () => new ApiKeyAuthenticator(repository, events);
+  const authenticator = () => new ApiKeyAuthenticator(repository, events);
   return { key, previous, publicId, entity, lookups, authenticator: authenticator(), another: authenticator };
 }
 
