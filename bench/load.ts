@@ -63,15 +63,32 @@ export async function runLoad(spec: LoadSpec, generator: LoadGenerator): Promise
   const cpuBefore = processTreeCpuSeconds(spec.server.pid!);
   const sample = await drive(spec, spec.durationSeconds);
   const cpuSeconds = processTreeCpuSeconds(spec.server.pid!) - cpuBefore;
+  return loadResult(
+    sample,
+    spec.durationSeconds,
+    (warmup?.requests ?? 0) + sample.requests,
+    cpuSeconds,
+    sample.requests,
+  );
+}
+
+/** A measurement's figures; the server's CPU is per request of the `cpuRequests` it served meanwhile. */
+function loadResult(
+  sample: Sample,
+  durationSeconds: number,
+  responses: number,
+  cpuSeconds: number,
+  cpuRequests: number,
+): LoadResult {
   return {
-    requestsPerSecond: sample.requests / spec.durationSeconds,
+    requestsPerSecond: sample.requests / durationSeconds,
     p50Ms: sample.p50Ms,
     p99Ms: sample.p99Ms,
     requests: sample.requests,
-    responses: (warmup?.requests ?? 0) + sample.requests,
+    responses,
     non2xx: sample.non2xx,
     errors: sample.errors,
-    cpuMicrosPerRequest: sample.requests > 0 ? (cpuSeconds * 1e6) / sample.requests : 0,
+    cpuMicrosPerRequest: cpuRequests > 0 ? (cpuSeconds * 1e6) / cpuRequests : 0,
   };
 }
 
@@ -102,17 +119,8 @@ export async function runAtRate(spec: LoadSpec, requestsPerSecond: number, openL
     ? await driveOpenLoop(spec, requestsPerSecond)
     : await driveAutocannonAtRate(spec, requestsPerSecond);
   const cpuSeconds = processTreeCpuSeconds(spec.server.pid!) - cpuBefore;
-  return {
-    requestsPerSecond: sample.requests / spec.durationSeconds,
-    p50Ms: sample.p50Ms,
-    p99Ms: sample.p99Ms,
-    requests: sample.requests,
-    responses: sample.responses,
-    non2xx: sample.non2xx,
-    errors: sample.errors,
-    // The warm-up's CPU is in the window too (the server's whole time at this rate).
-    cpuMicrosPerRequest: sample.responses > 0 ? (cpuSeconds * 1e6) / sample.responses : 0,
-  };
+  // The warm-up's CPU is in the window too (the server's whole time at this rate).
+  return loadResult(sample, spec.durationSeconds, sample.responses, cpuSeconds, sample.responses);
 }
 
 async function driveOpenLoop(spec: LoadSpec, requestsPerSecond: number): Promise<Sample & { responses: number }> {
