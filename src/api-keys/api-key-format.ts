@@ -9,11 +9,6 @@ import { randomBase62, toBase62 } from '../common/secrets';
 const KEY_PATTERN = /^mg_(live|test)_([0-9A-Za-z]{12})_([0-9A-Za-z]{32})([0-9A-Za-z]{6})$/;
 const SECRET_LENGTH = 32;
 
-export interface ParsedApiKey {
-  publicId: string;
-  /** `mg_<env>_<id>`: safe to show and log. */
-  prefix: string;
-}
 
 export function newPublicId(): string {
   return randomBase62(12);
@@ -30,7 +25,10 @@ export function formatApiKey(environment: string, publicId: string): { key: stri
 }
 
 /** A presented key's parts, before its checksum is checked. */
-export interface MatchedApiKey extends ParsedApiKey {
+export interface MatchedApiKey {
+  publicId: string;
+  /** `mg_<env>_<id>`: safe to show and log. */
+  prefix: string;
   secret: string;
   sum: string;
 }
@@ -45,10 +43,4 @@ export function matchApiKey(key: string): MatchedApiKey | undefined {
 
 export function checksumValid(key: MatchedApiKey): boolean {
   return checksum(`${key.prefix}_${key.secret}`) === key.sum;
-}
-
-/** Parses a presented key; undefined when it is not well-formed or its checksum is wrong. */
-export function parseApiKey(key: string): ParsedApiKey | undefined {
-  const matched = matchApiKey(key);
-  return matched && checksumValid(matched) ? { publicId: matched.publicId, prefix: matched.prefix } : undefined;
 }

@@ -43,7 +43,5 @@ export function digestBytesEqual(a: Buffer, b: Buffer): boolean {
 
 /** Constant-time comparison of two hex digests. */
 export function digestsEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a, 'hex');
-  const right = Buffer.from(b, 'hex');
-  return left.length === right.length && left.length > 0 && timingSafeEqual(left, right);
+  return digestBytesEqual(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'));
 }
