@@ -99,9 +99,34 @@ describe(UsageRecorder.name, () => {
     ['5', '6', '7', '8'].forEach((id) => usage.record(event(id))); // 8 > 5: the oldest 3 go to the spool
     expect(spooled()).toEqual(['1', '2', '3']);
     release();
-    await writing; // the rest of the buffer, then the spool (its events found written: skipped)
-    expect([...table.stored].sort()).toEqual(['1', '2', '3', '4', '5', '6', '7', '8']);
+    await writing; // what was due of the buffer, then the spool (its events found written: skipped)
+    expect([...table.stored].sort()).toEqual(['1', '2', '3', '4']);
     expect(table.writes.at(-1)).toEqual({ ids: ['1', '2', '3'], unwritten: false });
+    expect(usage.backlog).toBe(4);
+    await usage.flush(true); // the events recorded during the write
+    expect([...table.stored].sort()).toEqual(['1', '2', '3', '4', '5', '6', '7', '8']);
+    expect(usage.backlog).toBe(0);
+  });
+
+  it('should leave events recorded during a write to the next flush, and drain them all at shutdown', async () => {
+    const table = new EventsTable();
+    const { recorder: usage } = recorder(table, { batchSize: 2, bufferMaxEvents: 100 });
+    ['a', 'b', 'c'].forEach((id) => usage.record(event(id)));
+    let release!: () => void;
+    table.hold = new Promise((resolve) => (release = resolve));
+    const writing = usage.flush(true);
+    ['d', 'e'].forEach((id) => usage.record(event(id)));
+    release();
+    await writing;
+    expect(table.writes.map((write) => write.ids)).toEqual([['a', 'b'], ['c']]);
+    expect(usage.backlog).toBe(2);
+    table.hold = new Promise((resolve) => (release = resolve));
+    const draining = usage.drain();
+    await Promise.resolve();
+    usage.record(event('f')); // a call finishing while the last write is in flight
+    release();
+    await draining;
+    expect(table.stored).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
     expect(usage.backlog).toBe(0);
   });
 

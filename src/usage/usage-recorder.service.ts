@@ -180,7 +180,11 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
     clearInterval(this.timer);
     this.commit();
     await this.flushing;
-    await this.flush(true);
+    // A flush writes what was buffered when it began: go on while events remain and writing succeeds.
+    for (let before = -1; this.buffer.length > 0 && this.shifted !== before;) {
+      before = this.shifted;
+      await this.flush(true);
+    }
     if (this.buffer.length > 0) {
       this.logger.warn(`PostgreSQL unavailable at shutdown: spooling ${this.buffer.length} usage events`);
       this.spoolEvents(this.shift(this.buffer.length));
@@ -193,8 +197,12 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
     // What is journaled from now on goes to a new segment; the ones closed are deleted once written.
     this.journal?.rotate();
     try {
-      while (this.buffer.length > 0) {
-        const batch = this.buffer.slice(0, batchSize);
+      // What was buffered when the flush began: events recorded meanwhile wait for the next interval, so
+      // that under load a flush is a few full batches, not a stream of small ones written back to back
+      // (each statement and commit costs PostgreSQL the same whatever its size).
+      let due = this.buffer.length;
+      while (due > 0 && this.buffer.length > 0) {
+        const batch = this.buffer.slice(0, Math.min(batchSize, due));
         const shiftedBefore = this.shifted;
         try {
           await this.repository.insertBatch(batch, { unwritten: this.maybeWritten === 0 });
@@ -206,6 +214,7 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
         // Overflow may have spooled some of the batch meanwhile (a replay will find them written).
         this.shift(Math.max(0, batch.length - (this.shifted - shiftedBefore)));
         this.written.inc(batch.length);
+        due -= batch.length;
       }
       if (this.spooled) {
         const replayed = await this.spool.replay((rows) => this.repository.insertBatch(rows), batchSize);
