@@ -34,6 +34,16 @@ interface Lease {
   pending?: Promise<void>;
 }
 
+/** A principal's lease keys (see leaseKey), kept with the principal object for the calendar month. */
+interface LeaseKeys {
+  owner: string;
+  minute: string;
+  monthId?: string;
+  month: string;
+}
+
+type MonthWindow = ReturnType<typeof monthWindow>;
+
 /**
  * Per-principal limits: requests per minute and per calendar month (UTC), counted in a store shared by
  * every instance. The fast path is local: an instance leases a few points at a time from the store
@@ -44,6 +54,13 @@ interface Lease {
 @Injectable()
 export class RateLimiterService {
   private readonly leases = new Map<string, Lease>();
+  /**
+   * Lease keys by principal object: authenticators hand out the same object for a credential while it is
+   * cached (its limits with it), so a request does not build and hash its keys again.
+   */
+  private readonly keysOf = new WeakMap<Principal, LeaseKeys>();
+  /** The month window of the last second asked for (it is the same for every instant of a second). */
+  private monthOfSecond?: { second: number; window: MonthWindow };
   private readonly defaults: { defaultRequestsPerMinute: number; defaultRequestsPerMonth: number };
 
   constructor(
@@ -67,14 +84,36 @@ export class RateLimiterService {
    */
   check(principal: Principal): Decision | Promise<Decision> {
     const { perMinute, perMonth } = this.limitsOf(principal);
-    const owner = `${principal.type}:${principal.id}`;
-    const minute = perMinute > 0 ? this.takeLocal('minute', owner, perMinute) : undefined;
-    if (minute === null) return this.checkShared(owner, perMinute, perMonth);
+    const window = perMonth > 0 ? this.monthWindow(this.clock.now()) : undefined;
+    const keys = this.leaseKeys(principal, perMinute, perMonth, window?.id);
+    const minute = perMinute > 0 ? this.takeLocal('minute', keys.minute, perMinute) : undefined;
+    if (minute === null) return this.checkShared(keys.owner, perMinute, perMonth);
     // A request refused by the minute limit does not count against the month.
     if (minute && minute.remaining < 0) return decide(minute);
-    const month = perMonth > 0 ? this.takeLocal('month', owner, perMonth) : undefined;
-    if (month === null) return this.take('month', owner, perMonth).then((state) => decide(minute, state));
+    const month = window ? this.takeLocal('month', keys.month, perMonth, window) : undefined;
+    if (month === null) return this.take('month', keys.owner, perMonth).then((state) => decide(minute, state));
     return decide(minute, month);
+  }
+
+  private leaseKeys(principal: Principal, perMinute: number, perMonth: number, monthId?: string): LeaseKeys {
+    let keys = this.keysOf.get(principal);
+    if (!keys || keys.monthId !== monthId) {
+      const owner = `${principal.type}:${principal.id}`;
+      keys = {
+        owner,
+        minute: leaseKey('minute', owner, perMinute),
+        monthId,
+        month: monthId === undefined ? '' : leaseKey('month', owner, perMonth, monthId),
+      };
+      this.keysOf.set(principal, keys);
+    }
+    return keys;
+  }
+
+  private monthWindow(now: Date): MonthWindow {
+    const second = Math.floor(now.getTime() / 1000);
+    if (this.monthOfSecond?.second !== second) this.monthOfSecond = { second, window: monthWindow(now) };
+    return this.monthOfSecond.window;
   }
 
   private async checkShared(owner: string, perMinute: number, perMonth: number): Promise<Decision> {
@@ -83,10 +122,12 @@ export class RateLimiterService {
     return decide(minute, await this.take('month', owner, perMonth));
   }
 
-  /** A point from the local lease, or null when the shared store must be asked first. */
-  private takeLocal(name: PolicyState['name'], owner: string, quota: number): PolicyState | null {
-    const month = name === 'month' ? monthWindow(this.clock.now()) : undefined;
-    const lease = this.leases.get(leaseKey(name, owner, quota, month?.id));
+  /**
+   * A point from the local lease `key` (leaseKey), or null when the shared store must be asked first.
+   * `month`: the month policy's current window.
+   */
+  private takeLocal(name: PolicyState['name'], key: string, quota: number, month?: MonthWindow): PolicyState | null {
+    const lease = this.leases.get(key);
     const now = Date.now();
     if (!lease || lease.pending || now >= lease.resetAt) return null;
     const resetSeconds = Math.max(1, Math.ceil((lease.resetAt - now) / 1000));
@@ -102,10 +143,11 @@ export class RateLimiterService {
   /** Takes one point, leasing more from the shared store when needed; `remaining` < 0 when exhausted. */
   private async take(name: PolicyState['name'], owner: string, quota: number): Promise<PolicyState> {
     for (;;) {
-      const local = this.takeLocal(name, owner, quota);
-      if (local) return local;
       const now = this.clock.now();
-      const key = leaseKey(name, owner, quota, name === 'month' ? monthWindow(now).id : undefined);
+      const month = name === 'month' ? this.monthWindow(now) : undefined;
+      const key = leaseKey(name, owner, quota, month?.id);
+      const local = this.takeLocal(name, key, quota, month);
+      if (local) return local;
       let lease = this.leases.get(key);
       if (lease?.pending) {
         await lease.pending;
@@ -170,8 +212,8 @@ function leaseKey(name: PolicyState['name'], owner: string, quota: number, month
   return monthId === undefined ? `${name}:${quota}:${owner}` : `${name}:${quota}:${owner}:${monthId}`;
 }
 
-function decide(...states: (PolicyState | undefined)[]): Decision {
-  const policies = states.filter((state): state is PolicyState => state !== undefined);
+function decide(first?: PolicyState, second?: PolicyState): Decision {
+  const policies = first && second ? [first, second] : first ? [first] : second ? [second] : [];
   const exceeded = policies.find((state) => state.remaining < 0);
   return exceeded ? { allowed: false, policies, exceeded: { ...exceeded, remaining: 0 } } : { allowed: true, policies };
 }
@@ -179,14 +221,14 @@ function decide(...states: (PolicyState | undefined)[]): Decision {
 /** `RateLimit-Policy` and `RateLimit` fields per draft-ietf-httpapi-ratelimit-headers-10. */
 export function rateLimitHeaders(policies: PolicyState[]): Record<string, string> {
   if (policies.length === 0) return {};
-  return {
-    'RateLimit-Policy': policies
-      .map((policy) => `"${policy.name}";q=${policy.quota};w=${policy.windowSeconds}`)
-      .join(', '),
-    RateLimit: policies
-      .map((policy) => `"${policy.name}";r=${Math.max(0, policy.remaining)};t=${policy.resetSeconds}`)
-      .join(', '),
-  };
+  let policy = '';
+  let limit = '';
+  for (const state of policies) {
+    const separator = policy ? ', ' : '';
+    policy += `${separator}"${state.name}";q=${state.quota};w=${state.windowSeconds}`;
+    limit += `${separator}"${state.name}";r=${Math.max(0, state.remaining)};t=${state.resetSeconds}`;
+  }
+  return { 'RateLimit-Policy': policy, RateLimit: limit };
 }
 
 /**
