@@ -213,7 +213,9 @@ function leaseKey(name: PolicyState['name'], owner: string, quota: number, month
 }
 
 function decide(first?: PolicyState, second?: PolicyState): Decision {
-  const policies = first && second ? [first, second] : first ? [first] : second ? [second] : [];
+  const policies: PolicyState[] = [];
+  if (first) policies.push(first);
+  if (second) policies.push(second);
   const exceeded = policies.find((state) => state.remaining < 0);
   return exceeded ? { allowed: false, policies, exceeded: { ...exceeded, remaining: 0 } } : { allowed: true, policies };
 }
