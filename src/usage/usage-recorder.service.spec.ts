@@ -108,7 +108,7 @@ describe(UsageRecorder.name, () => {
     expect(usage.backlog).toBe(0);
   });
 
-  it('should leave events recorded during a write to the next flush, and drain them all at shutdown', async () => {
+  it('should leave events recorded during a write to the next flush, which a flush called meanwhile waits for, and drain them all at shutdown', async () => {
     const table = new EventsTable();
     const { recorder: usage } = recorder(table, { batchSize: 2, bufferMaxEvents: 100 });
     ['a', 'b', 'c'].forEach((id) => usage.record(event(id)));
@@ -116,17 +116,22 @@ describe(UsageRecorder.name, () => {
     table.hold = new Promise((resolve) => (release = resolve));
     const writing = usage.flush(true);
     ['d', 'e'].forEach((id) => usage.record(event(id)));
+    const next = usage.flush(true); // called during the write: waits for it, then writes d and e
     release();
     await writing;
-    expect(table.writes.map((write) => write.ids)).toEqual([['a', 'b'], ['c']]);
-    expect(usage.backlog).toBe(2);
+    await next;
+    // The first flush stopped at c (with batches of 2 it would have written c and d together).
+    expect(table.writes.map((write) => write.ids)).toEqual([['a', 'b'], ['c'], ['d', 'e']]);
+    expect(usage.backlog).toBe(0);
+    usage.record(event('e2'));
+    expect(usage.backlog).toBe(1);
     table.hold = new Promise((resolve) => (release = resolve));
     const draining = usage.drain();
     await Promise.resolve();
     usage.record(event('f')); // a call finishing while the last write is in flight
     release();
     await draining;
-    expect(table.stored).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+    expect(table.stored).toEqual(['a', 'b', 'c', 'd', 'e', 'e2', 'f']);
     expect(usage.backlog).toBe(0);
   });
 

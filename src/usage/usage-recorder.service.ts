@@ -153,7 +153,8 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.timer = setInterval(() => void this.flush(), this.settings.flushIntervalMs);
+    // A tick while a flush runs is skipped: what it would write waits for the next one.
+    this.timer = setInterval(() => void (this.flushing ?? this.flush()), this.settings.flushIntervalMs);
     this.timer.unref();
     this.spooled = true; // replay whatever a previous run left behind
     await this.flush();
@@ -168,9 +169,14 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
     clearInterval(this.timer);
   }
 
-  /** Writes what is buffered (and replays the spool) unless a flush is running or backing off. */
-  flush(force = false): Promise<void> {
-    if (!force && Date.now() < this.nextAttemptAt) return Promise.resolve();
+  /**
+   * Writes what is buffered now (and replays the spool) unless backing off (`force` writes anyway).
+   * A flush running already writes only what was buffered when it began, so this waits for it, then
+   * starts (or joins) the next one: events recorded before the call are written when it resolves.
+   */
+  async flush(force = false): Promise<void> {
+    if (this.flushing) await this.flushing;
+    if (!force && Date.now() < this.nextAttemptAt) return;
     this.flushing ??= this.writeAll().finally(() => (this.flushing = undefined));
     return this.flushing;
   }
