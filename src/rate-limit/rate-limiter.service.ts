@@ -84,7 +84,7 @@ export class RateLimiterService {
    */
   check(principal: Principal): Decision | Promise<Decision> {
     const { perMinute, perMonth } = this.limitsOf(principal);
-    const window = perMonth > 0 ? this.monthWindow(this.clock.now()) : undefined;
+    const window = perMonth > 0 ? this.currentMonthWindow(this.clock.now()) : undefined;
     const keys = this.leaseKeys(principal, perMinute, perMonth, window?.id);
     const minute = perMinute > 0 ? this.takeLocal('minute', keys.minute, perMinute) : undefined;
     if (minute === null) return this.checkShared(keys.owner, perMinute, perMonth);
@@ -110,7 +110,7 @@ export class RateLimiterService {
     return keys;
   }
 
-  private monthWindow(now: Date): MonthWindow {
+  private currentMonthWindow(now: Date): MonthWindow {
     const second = Math.floor(now.getTime() / 1000);
     if (this.monthOfSecond?.second !== second) this.monthOfSecond = { second, window: monthWindow(now) };
     return this.monthOfSecond.window;
@@ -144,7 +144,7 @@ export class RateLimiterService {
   private async take(name: PolicyState['name'], owner: string, quota: number): Promise<PolicyState> {
     for (;;) {
       const now = this.clock.now();
-      const month = name === 'month' ? this.monthWindow(now) : undefined;
+      const month = name === 'month' ? this.currentMonthWindow(now) : undefined;
       const key = leaseKey(name, owner, quota, month?.id);
       const local = this.takeLocal(name, key, quota, month);
       if (local) return local;

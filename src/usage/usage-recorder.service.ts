@@ -185,8 +185,8 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
   async drain(): Promise<void> {
     clearInterval(this.timer);
     this.commit();
-    await this.flushing;
-    // A flush writes what was buffered when it began: go on while events remain and writing succeeds.
+    // A flush (after the one running, if any) writes what was buffered at the call: go on while events
+    // remain and writing succeeds.
     for (let before = -1; this.buffer.length > 0 && this.shifted !== before;) {
       before = this.shifted;
       await this.flush(true);
