@@ -10,6 +10,7 @@ import { TestApp } from '../support/test-app';
 
 const withRealPostgres = process.env.DATABASE_URL ? describe : describe.skip;
 const IRIS = JSON.stringify({ instances: [[5.1, 3.5, 1.4, 0.2]] });
+const REQUEST_TIMEOUT_MS = 10_000;
 
 /** Every request id (the client's own) of the principal's usage events, paging through them all. */
 async function meteredIds(url: string, admin: string, principalId: string): Promise<Set<string>> {
@@ -30,7 +31,10 @@ async function meteredIds(url: string, admin: string, principalId: string): Prom
 
 /**
  * Drives `connections` concurrent request loops (each request with an id of its own, as a client that
- * retries would send) until `stop` resolves; resolves to the ids answered 200.
+ * retries would send) until `stop` resolves; resolves to the ids answered 200. Each request gives up
+ * after REQUEST_TIMEOUT_MS, as a real client would: node:cluster's primary keeps open a connection it
+ * was handing to the worker killed at that moment (round_robin_handle.js closes it only on the worker's
+ * reply), so that request would wait for undici's own 300 s.
  */
 async function load(url: string, key: string, connections: number, stop: Promise<void>): Promise<string[]> {
   let stopped = false;
@@ -46,11 +50,12 @@ async function load(url: string, key: string, connections: number, stop: Promise
             method: 'POST',
             headers: { 'content-type': 'application/json', 'x-api-key': key, 'x-request-id': id },
             body: IRIS,
+            signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
           });
           await response.arrayBuffer();
           if (response.status === 200) answered.push(id);
         } catch {
-          // the server was killed under this request: it was not answered
+          // the server was killed under this request (or it timed out): it was not answered
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
       }
