@@ -8,6 +8,7 @@ import { ModelSession, openSession } from './runtime/model-session';
 import { DomainError } from '../common/errors/domain.error';
 import { CommonErrorCode } from '../common/errors/error-codes';
 import { ModelCatalogService } from './model-catalog.service';
+import { ModelLifecycleService } from './model-lifecycle.service';
 import { assertModelName, assertVersionNumber } from './store/model-names';
 import { ModelRegistry, parseVersionKey, versionKey } from './model-registry.service';
 import { ModelRepository } from './store/model-store';
@@ -20,6 +21,8 @@ import { ModelVersionDto } from './http/models.dto';
  * Uploads, loads, unloads and deletes versions (API: /v1/admin/models; aliases, splits, shadows and
  * deprecations: ModelLifecycleService). Uploads and deletions change the repository, which every instance re-scans; loads and unloads change
  * running state, so they go out on the change feed and every instance (every worker process) applies them.
+ * A version that an alias, a traffic split or the shadow names is not deleted while the model has others
+ * (409 `version_in_use`); the last version goes with the model.
  */
 @Injectable()
 export class ModelAdminService {
@@ -34,6 +37,7 @@ export class ModelAdminService {
     private readonly catalog: ModelCatalogService,
     private readonly events: ChangeFeedService,
     private readonly audit: AuditLog,
+    private readonly lifecycle: ModelLifecycleService,
   ) {
     events.onChange((kind, ref, id) => {
       if (kind === 'model_loaded' || kind === 'model_unloaded') void this.applyAnnounced(kind, ref, BigInt(id));
@@ -117,7 +121,11 @@ export class ModelAdminService {
 
   async deleteModelVersion(principal: Principal | undefined, name: string, versionSegment: string): Promise<void> {
     const version = this.find(principal, name, versionSegment);
-    await this.registry.delete(version, () => this.repository.deleteVersion(name, version.version));
+    const remove = () => this.registry.delete(version, () => this.repository.deleteVersion(name, version.version));
+    // The last version takes the model with it, aliases and all; another's aliases would be left dangling.
+    if ((this.registry.get(name)?.versions.size ?? 0) > 1)
+      await this.lifecycle.unlessReferenced(name, version.version, remove);
+    else await remove();
     await this.recorded({
       action: 'model_version.deleted',
       target: { type: 'model_version', id: versionKey(name, version.version) },

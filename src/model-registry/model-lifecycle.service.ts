@@ -113,6 +113,25 @@ export class ModelLifecycleService {
     });
   }
 
+  /**
+   * Runs `work` (deleting one of a model's versions) unless config.json names the version in an alias,
+   * a traffic split or the shadow: then 409 `version_in_use`, naming them, and nothing is done (the
+   * alias's callers would get 404 until someone noticed). Under the lock of config.json's edits, so that
+   * no alias is pointed at the version between the check and the deletion.
+   */
+  async unlessReferenced(name: string, version: number, work: () => Promise<void>): Promise<void> {
+    await withAdvisoryLock(this.dataSource, AdvisoryLock.ModelConfig, async () => {
+      const uses = referencesTo(await this.currentConfig(name), version);
+      if (uses.length > 0) {
+        throw new DomainError(
+          ModelErrorCode.VersionInUse,
+          `Version ${version} of ${name} is in use by ${uses.join(', ')}: point ${uses.length > 1 ? 'them' : 'it'} at another version first.`,
+        );
+      }
+      await work();
+    });
+  }
+
   /** Sets or clears (null) a version's deprecation and sunset times. */
   async updateModelVersion(
     principal: Principal | undefined,
@@ -223,6 +242,18 @@ export class ModelLifecycleService {
       );
     }
   }
+}
+
+/** What in config.json names `version`: aliases (a split's share too, whatever its weight) and the shadow. */
+function referencesTo(config: ModelConfig, version: number): string[] {
+  const uses: string[] = [];
+  for (const [alias, target] of Object.entries(config.aliases ?? {})) {
+    if (target === version) uses.push(`alias "${alias}"`);
+    else if (isTrafficSplit(target) && String(version) in target.versions)
+      uses.push(`alias "${alias}" (a traffic split, weight ${target.versions[String(version)]})`);
+  }
+  if (config.shadow?.version === version) uses.push('the shadow');
+  return uses;
 }
 
 function noShadow(name: string): DomainError {

@@ -19,6 +19,7 @@ export enum ModelErrorCode {
   VersionExists = 'version_exists',
   VersionSunset = 'model_version_sunset',
   ShadowNotFound = 'shadow_not_found',
+  VersionInUse = 'version_in_use',
 }
 
 registerErrorStatuses({
@@ -39,4 +40,5 @@ registerErrorStatuses({
   [ModelErrorCode.VersionExists]: 409,
   [ModelErrorCode.VersionSunset]: 410,
   [ModelErrorCode.ShadowNotFound]: 404,
+  [ModelErrorCode.VersionInUse]: 409,
 } satisfies Record<ModelErrorCode, number>);

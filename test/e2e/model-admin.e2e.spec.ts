@@ -150,6 +150,28 @@ describe('Model administration: access, repository changes, OpenAPI', () => {
       );
       expect((await admin_('iris/aliases/stable', 'PUT', { version: 42 })).status).toBe(404);
 
+      // A version that an alias, a split or the shadow names is not deleted: its callers would get 404.
+      const refused = async (version: string, naming: string[]) => {
+        const response = await admin_(`iris/versions/${version}`, 'DELETE');
+        expect(response.status).toBe(409);
+        expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+        const problem = (await response.json()) as { code: string; detail: string };
+        expect(problem.code).toBe('version_in_use');
+        for (const name of naming) expect(problem.detail).toContain(name);
+        expect((await get(`/v1/models/iris/versions/${version}`)).status).toBe(200);
+      };
+      await refused('2', ['alias "stable"', 'alias "canary"']);
+      expect((await post('/v1/models/iris/predict', { instances: [[5.1, 3.5, 1.4, 0.2]] })).status).toBe(200);
+      expect((await admin_('iris/aliases/trial', 'PUT', { versions: { '2': 90, '3': 10 } })).status).toBe(200);
+      expect((await admin_('iris/shadow', 'PUT', { version: '3', percent: 5 })).status).toBe(200);
+      await refused('3', ['alias "trial" (a traffic split, weight 10)', 'the shadow']);
+      expect((await admin_('iris/shadow', 'DELETE')).status).toBe(204);
+      await refused('3', ['alias "trial"']);
+      expect((await admin_('iris/aliases/trial', 'PUT', { version: '2' })).status).toBe(200);
+      expect((await post('/v1/models/iris/versions/3/predict', { instances: [[5.1, 3.5, 1.4, 0.2]] })).status).toBe(
+        200,
+      );
+
       expect((await admin_('iris/versions/3', 'DELETE')).status).toBe(204);
       expect((await get('/v1/models/iris/versions/3')).status).toBe(404);
     });

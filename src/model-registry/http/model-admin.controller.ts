@@ -50,9 +50,17 @@ export class ModelAdminController {
     return this.admin.unloadModelVersion(principal, name, version);
   }
 
+  /**
+   * Deletes a version's files on every instance; while the model has other versions, refused if an
+   * alias, a traffic split or the shadow names it (the last version takes the model with it).
+   */
   @Delete(':name/versions/:version')
   @HttpCode(204)
   @ApiNotFoundResponse()
+  @ApiConflictResponse({
+    description:
+      'The model has other versions and an alias, a traffic split or the shadow names this one (`version_in_use`; the detail says which): point them at another version first. Also when config.json is not valid.',
+  })
   deleteModelVersion(
     @CurrentPrincipal() principal: Principal,
     @Param('name') name: string,
