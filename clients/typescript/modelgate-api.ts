@@ -533,6 +533,7 @@ export interface paths {
         /** Upload a new version as raw ONNX bytes; it is loaded before it is published. */
         put: operations["uploadModelVersion"];
         post?: never;
+        /** Delete a version on every instance; not while other versions remain and an alias, split or shadow names it. */
         delete: operations["deleteModelVersion"];
         options?: never;
         head?: never;
@@ -5142,6 +5143,15 @@ export interface operations {
             };
             /** @description No such resource, or the caller may not see it. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The model has other versions and an alias, a traffic split or the shadow names this one (`version_in_use`; the detail says which): point them at another version first. Also when config.json is not valid. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

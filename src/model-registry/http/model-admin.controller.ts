@@ -50,10 +50,7 @@ export class ModelAdminController {
     return this.admin.unloadModelVersion(principal, name, version);
   }
 
-  /**
-   * Deletes a version's files on every instance; while the model has other versions, refused if an
-   * alias, a traffic split or the shadow names it (the last version takes the model with it).
-   */
+  /** Delete a version on every instance; not while other versions remain and an alias, split or shadow names it. */
   @Delete(':name/versions/:version')
   @HttpCode(204)
   @ApiNotFoundResponse()
